@@ -11,6 +11,11 @@ import java.util.Map;
  */
 public final class LinkSupervisor implements AutoCloseable {
 
+    public LinkSupervisor(ComponentDirectory directory, dev.portcullis.pki.authority.CertificateAuthority ca,
+                          PublicRequestHandler publicRequests, SupervisorSettings settings) {
+        throw new UnsupportedOperationException("not yet implemented");
+    }
+
     /** Starts dialing every component the directory lists. */
     public void start() {
         throw new UnsupportedOperationException("not yet implemented");
