@@ -25,6 +25,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /**
  * A component's own credentials on its own disk: {@code key.pem} (owner-only), {@code cert.pem}
@@ -69,7 +70,7 @@ public final class CredentialStore {
         try {
             Files.createDirectories(directory);
             restrict(directory, OWNER_ONLY_DIR);
-            writeAtomically("key.pem", pem(material.privateKey()));
+            writeAtomically("key.pem", pkcs8Pem(material.privateKey()));
             writeAtomically("cert.pem", pem(material.leaf()));
             writeAtomically("ca.pem", pem(ca));
         } catch (IOException e) {
@@ -121,6 +122,20 @@ public final class CredentialStore {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
             writer.writeObject(object);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * PKCS#8 keeps the curve in the algorithm identifier. (SEC1 "EC PRIVATE KEY" of a JDK key
+     * carries no curve parameters and cannot be read back.)
+     */
+    public static String pkcs8Pem(PrivateKey key) {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(new JcaPKCS8Generator(key, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
