@@ -1,0 +1,554 @@
+package dev.portcullis.core.component;
+
+import static dev.portcullis.core.store.Database.instant;
+import static dev.portcullis.core.store.Database.timestamp;
+
+import dev.portcullis.core.error.BadRequestException;
+import dev.portcullis.core.error.ConflictException;
+import dev.portcullis.core.error.NotFoundException;
+import dev.portcullis.core.link.ComponentDirectory;
+import dev.portcullis.core.link.ComponentRecord;
+import dev.portcullis.core.link.JoinVerdict;
+import dev.portcullis.core.store.Database;
+import dev.portcullis.pki.authority.CertificateAuthority;
+import dev.portcullis.pki.cert.CaFingerprint;
+import dev.portcullis.pki.cert.Certificates;
+import dev.portcullis.pki.cert.PeerIdentity;
+import dev.portcullis.pki.join.JoinToken;
+import dev.portcullis.protocol.v1.ComponentConfig;
+import dev.portcullis.protocol.v1.ConfigUpdate;
+import dev.portcullis.protocol.v1.EdgeProxySettings;
+import dev.portcullis.protocol.v1.GatewaySettings;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Core's registry of edge proxies and gateways, in PostgreSQL. It decides who may join (one-time
+ * join tokens, stored hashed), which certificates core accepts from whom, and what configuration
+ * each component gets. The link supervisor reads it through {@link ComponentDirectory}; the admin
+ * API changes it.
+ */
+public final class ComponentRegistry implements ComponentDirectory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ComponentRegistry.class);
+
+    /** Short enough that a token left in a chat log or a shell history is dead by the time anyone finds it. */
+    public static final Duration DEFAULT_JOIN_TOKEN_TTL = Duration.ofHours(1);
+    /** Shorter than this and a token expires before anyone could paste it into a component. */
+    public static final Duration MIN_JOIN_TOKEN_TTL = Duration.ofMinutes(1);
+    /** A join token is a bearer credential for adoption; a week is already generous for shipping one to a site. */
+    public static final Duration MAX_JOIN_TOKEN_TTL = Duration.ofDays(7);
+    /**
+     * After a rotation core still accepts the certificate it replaced for this long, so that
+     * connections opened just before the component switched keys are not refused mid-rotation.
+     */
+    public static final Duration ROTATION_OVERLAP = Duration.ofMinutes(10);
+    /** Lower-case DNS label: names end up in logs, URLs and shell commands, so nothing needs quoting. */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{16}");
+    private static final String COLUMNS = "id, name, role, host, port, state, public_origin, "
+            + "requests_per_minute_per_address, location, notice, config_version, created_at, adopted_at";
+
+    private final Database database;
+    private final CaFingerprint caFingerprint;
+    private final Clock clock;
+    private final Duration joinTokenTtl;
+
+    public ComponentRegistry(Database database, CertificateAuthority ca, Clock clock, Duration joinTokenTtl) {
+        if (joinTokenTtl.compareTo(MIN_JOIN_TOKEN_TTL) < 0 || joinTokenTtl.compareTo(MAX_JOIN_TOKEN_TTL) > 0) {
+            throw new IllegalArgumentException("join token lifetime must be between " + MIN_JOIN_TOKEN_TTL.toMinutes()
+                    + " minute and " + MAX_JOIN_TOKEN_TTL.toDays() + " days");
+        }
+        this.database = database;
+        this.caFingerprint = CaFingerprint.of(ca.certificate());
+        this.clock = clock;
+        this.joinTokenTtl = joinTokenTtl;
+    }
+
+    public Duration joinTokenTtl() {
+        return joinTokenTtl;
+    }
+
+    // ---- admin side -------------------------------------------------------------------------
+
+    /**
+     * Registers a component (PENDING) and mints its first join token. The returned token is the
+     * only place its secret exists; core keeps a hash.
+     */
+    public JoinToken register(String name, PeerIdentity.Role role, String host, int port) {
+        String validName = validName(name);
+        if (role == null || role == PeerIdentity.Role.CORE) {
+            throw new BadRequestException("role must be edge-proxy or gateway");
+        }
+        ComponentAddress address = new ComponentAddress(host, port);
+        String id = UUID.randomUUID().toString();
+        Instant now = clock.instant();
+        JoinToken token = database.inTransaction(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO components (id, name, role, host, port, state, requests_per_minute_per_address, "
+                            + "notice, config_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, '', 1, ?, ?)")) {
+                insert.setObject(1, UUID.fromString(id));
+                insert.setString(2, validName);
+                insert.setString(3, role.name());
+                insert.setString(4, address.host());
+                insert.setInt(5, address.port());
+                insert.setInt(6, ComponentSettings.DEFAULT_REQUESTS_PER_MINUTE);
+                insert.setObject(7, timestamp(now));
+                insert.setObject(8, timestamp(now));
+                insert.executeUpdate();
+            } catch (SQLException e) {
+                if (Database.isUniqueViolation(e)) {
+                    throw new ConflictException("a component named '" + validName + "' already exists");
+                }
+                throw e;
+            }
+            return mintToken(connection, id, now);
+        });
+        LOG.info("component '{}' ({} {}, id {}) registered; join token {} expires in {}", validName, role.urnName(),
+                address, id, token.tokenId(), joinTokenTtl);
+        return token;
+    }
+
+    /** Mints a new join token for a component that has not joined yet; older unused tokens stop working. */
+    public JoinToken reissueToken(String name) {
+        Instant now = clock.instant();
+        JoinToken token = database.inTransaction(connection -> {
+            Component component = lockLive(connection, name);
+            if (component.state() != ComponentState.PENDING) {
+                throw new ConflictException("component '" + name + "' has already joined; to re-join it, remove it and add it again");
+            }
+            supersedeTokens(connection, component.id(), now);
+            return mintToken(connection, component.id(), now);
+        });
+        LOG.info("component '{}': join token re-issued ({}), older tokens superseded", name, token.tokenId());
+        return token;
+    }
+
+    /** Removes a component: it can no longer join, and every certificate core issued to it is revoked now. */
+    public String remove(String name) {
+        Instant now = clock.instant();
+        String id = database.inTransaction(connection -> {
+            Component component = lockLive(connection, name);
+            try (PreparedStatement components = connection.prepareStatement(
+                    "UPDATE components SET state = 'REMOVED', removed_at = ?, updated_at = ? WHERE id = ?");
+                 PreparedStatement certificates = connection.prepareStatement(
+                         "UPDATE certificates SET revoked_at = ? WHERE component_id = ? AND revoked_at IS NULL")) {
+                components.setObject(1, timestamp(now));
+                components.setObject(2, timestamp(now));
+                components.setObject(3, UUID.fromString(component.id()));
+                components.executeUpdate();
+                certificates.setObject(1, timestamp(now));
+                certificates.setObject(2, UUID.fromString(component.id()));
+                certificates.executeUpdate();
+            }
+            supersedeTokens(connection, component.id(), now);
+            return component.id();
+        });
+        LOG.info("component '{}' (id {}) removed; its certificates are revoked", name, id);
+        return id;
+    }
+
+    /** Every component that was not removed, by name. */
+    public List<Component> list() {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM components WHERE state <> 'REMOVED' ORDER BY name");
+                 ResultSet rs = select.executeQuery()) {
+                List<Component> components = new ArrayList<>();
+                while (rs.next()) {
+                    components.add(component(rs));
+                }
+                return components;
+            }
+        });
+    }
+
+    public Optional<Component> byName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            return Optional.empty();
+        }
+        return database.inTransaction(connection -> selectOne(connection,
+                "SELECT " + COLUMNS + " FROM components WHERE name = ? AND state <> 'REMOVED'", name));
+    }
+
+    public Optional<Component> byId(String id) {
+        Optional<UUID> uuid = uuid(id);
+        if (uuid.isEmpty()) {
+            return Optional.empty();
+        }
+        return database.inTransaction(connection -> selectOne(connection,
+                "SELECT " + COLUMNS + " FROM components WHERE id = ? AND state <> 'REMOVED'", uuid.get()));
+    }
+
+    /**
+     * Changes a component's settings and returns the incremental update for its link
+     * ({@code base_version} = the version it replaces, {@code version} = the new one).
+     */
+    public ConfigUpdate updateSettings(String name, ComponentSettings.Change change) {
+        if (change.isEmpty()) {
+            throw new BadRequestException("nothing to change");
+        }
+        Instant now = clock.instant();
+        ConfigUpdate update = database.inTransaction(connection -> {
+            Component component = lockLive(connection, name);
+            ComponentSettings changed = apply(component, change);
+            try (PreparedStatement set = connection.prepareStatement(
+                    "UPDATE components SET public_origin = ?, requests_per_minute_per_address = ?, location = ?, "
+                            + "notice = ?, config_version = config_version + 1, updated_at = ? WHERE id = ? "
+                            + "RETURNING config_version")) {
+                set.setString(1, changed.publicOrigin().orElse(null));
+                set.setInt(2, changed.requestsPerMinutePerAddress());
+                set.setString(3, changed.location().orElse(null));
+                set.setString(4, changed.notice());
+                set.setObject(5, timestamp(now));
+                set.setObject(6, UUID.fromString(component.id()));
+                try (ResultSet rs = set.executeQuery()) {
+                    rs.next();
+                    ConfigUpdate.Builder builder = ConfigUpdate.newBuilder()
+                            .setBaseVersion(component.configVersion())
+                            .setVersion(rs.getLong(1));
+                    if (component.role() == PeerIdentity.Role.EDGE_PROXY) {
+                        builder.setEdgeProxy(edgeProxySettings(changed));
+                    } else {
+                        builder.setGateway(gatewaySettings(changed));
+                    }
+                    return builder.build();
+                }
+            }
+        });
+        LOG.info("component '{}': settings changed, configuration version {}", name, update.getVersion());
+        return update;
+    }
+
+    // ---- link side (ComponentDirectory) -------------------------------------------------------
+
+    @Override
+    public List<ComponentRecord> components() {
+        return list().stream().map(Component::record).toList();
+    }
+
+    @Override
+    public Optional<ComponentRecord> find(String componentId) {
+        return byId(componentId).map(Component::record);
+    }
+
+    @Override
+    public JoinVerdict consumeJoinToken(String componentId, String tokenId, byte[] presentedSecret) {
+        Instant now = clock.instant();
+        JoinVerdict verdict = judge(componentId, tokenId, presentedSecret, now);
+        if (verdict == JoinVerdict.ACCEPTED && !markUsed(tokenId, now)) {
+            // Another caller consumed it (or it expired) between our read and our write.
+            verdict = JoinVerdict.ALREADY_USED;
+        }
+        if (verdict == JoinVerdict.ACCEPTED) {
+            LOG.info("join token {} accepted for component {}", tokenId, componentId);
+        } else {
+            LOG.warn("join token {} presented for component {} rejected: {}", printable(tokenId), printable(componentId),
+                    verdict);
+        }
+        return verdict;
+    }
+
+    /** Steps 1-4 of consuming a token: it exists, is for this component, its secret matches, it is still usable. */
+    private JoinVerdict judge(String componentId, String tokenId, byte[] presentedSecret, Instant now) {
+        if (tokenId == null || !TOKEN_ID.matcher(tokenId).matches()) {
+            return JoinVerdict.UNKNOWN;
+        }
+        Optional<StoredJoinToken> stored = database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT t.component_id, t.secret_hash, t.expires_at, t.used_at, t.superseded_at, c.state "
+                            + "FROM join_tokens t JOIN components c ON c.id = t.component_id WHERE t.token_id = ?")) {
+                select.setString(1, tokenId);
+                try (ResultSet rs = select.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new StoredJoinToken(rs.getObject("component_id", UUID.class).toString(),
+                            rs.getBytes("secret_hash"), instant(rs, "expires_at"),
+                            instant(rs, "used_at") != null || instant(rs, "superseded_at") != null
+                                    || ComponentState.valueOf(rs.getString("state")) == ComponentState.REMOVED));
+                }
+            }
+        });
+        if (stored.isEmpty()) {
+            return JoinVerdict.UNKNOWN;
+        }
+        StoredJoinToken token = stored.get();
+        if (!token.componentId().equals(componentId)) {
+            return JoinVerdict.WRONG_COMPONENT;
+        }
+        if (!JoinToken.secretMatches(presentedSecret, token.secretHash())) {
+            return JoinVerdict.WRONG_SECRET;
+        }
+        if (token.spent()) {
+            return JoinVerdict.ALREADY_USED;
+        }
+        if (!now.isBefore(token.expiresAt())) {
+            return JoinVerdict.EXPIRED;
+        }
+        return JoinVerdict.ACCEPTED;
+    }
+
+    /** Step 5: the conditional write that makes a token single-use even when many present it at once. */
+    private boolean markUsed(String tokenId, Instant now) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE join_tokens SET used_at = ? WHERE token_id = ? AND used_at IS NULL "
+                            + "AND superseded_at IS NULL AND expires_at > ? AND EXISTS (SELECT 1 FROM components c "
+                            + "WHERE c.id = join_tokens.component_id AND c.state <> 'REMOVED')")) {
+                update.setObject(1, timestamp(now));
+                update.setString(2, tokenId);
+                update.setObject(3, timestamp(now));
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public void certificateIssued(String componentId, X509Certificate certificate) {
+        UUID id = uuid(componentId).orElseThrow(() -> new NotFoundException("no such component"));
+        Instant now = clock.instant();
+        boolean removed = database.inTransaction(connection -> {
+            ComponentState state;
+            PeerIdentity.Role role;
+            try (PreparedStatement lock = connection.prepareStatement(
+                    "SELECT state, role FROM components WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, id);
+                try (ResultSet rs = lock.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new NotFoundException("no such component");
+                    }
+                    state = ComponentState.valueOf(rs.getString("state"));
+                    role = PeerIdentity.Role.valueOf(rs.getString("role"));
+                }
+            }
+            PeerIdentity expected = PeerIdentity.component(role, componentId);
+            if (!Certificates.identity(certificate).map(expected::equals).orElse(false)) {
+                throw new IllegalArgumentException("certificate does not carry the identity " + expected);
+            }
+            boolean isRemoved = state == ComponentState.REMOVED;
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO certificates (serial, component_id, not_before, not_after, issued_at, revoked_at) "
+                            + "VALUES (?, ?, ?, ?, ?, ?)")) {
+                insert.setBigDecimal(1, new BigDecimal(certificate.getSerialNumber()));
+                insert.setObject(2, id);
+                insert.setObject(3, timestamp(certificate.getNotBefore().toInstant()));
+                insert.setObject(4, timestamp(certificate.getNotAfter().toInstant()));
+                insert.setObject(5, timestamp(now));
+                // A component removed while its certificate was being signed gets it revoked on arrival.
+                insert.setObject(6, isRemoved ? timestamp(now) : null);
+                insert.executeUpdate();
+            }
+            if (!isRemoved) {
+                try (PreparedStatement adopt = connection.prepareStatement(
+                        "UPDATE components SET state = 'ADOPTED', adopted_at = COALESCE(adopted_at, ?), updated_at = ? "
+                                + "WHERE id = ?")) {
+                    adopt.setObject(1, timestamp(now));
+                    adopt.setObject(2, timestamp(now));
+                    adopt.setObject(3, id);
+                    adopt.executeUpdate();
+                }
+            }
+            return isRemoved;
+        });
+        if (removed) {
+            LOG.warn("certificate {} for removed component {} recorded as revoked", certificate.getSerialNumber().toString(16),
+                    componentId);
+        } else {
+            LOG.info("certificate {} issued to component {}, valid until {}", certificate.getSerialNumber().toString(16),
+                    componentId, certificate.getNotAfter().toInstant());
+        }
+    }
+
+    @Override
+    public boolean acceptsCertificate(String componentId, BigInteger serial) {
+        Optional<UUID> id = uuid(componentId);
+        if (id.isEmpty() || serial == null) {
+            return false;
+        }
+        Instant now = clock.instant();
+        List<IssuedCertificate> newestFirst = database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT s.serial, s.issued_at FROM certificates s JOIN components c ON c.id = s.component_id "
+                            + "WHERE s.component_id = ? AND c.state <> 'REMOVED' AND s.revoked_at IS NULL "
+                            + "ORDER BY s.issued_at DESC, s.issue_order DESC LIMIT 2")) {
+                select.setObject(1, id.get());
+                try (ResultSet rs = select.executeQuery()) {
+                    List<IssuedCertificate> rows = new ArrayList<>(2);
+                    while (rs.next()) {
+                        rows.add(new IssuedCertificate(rs.getBigDecimal("serial").toBigIntegerExact(),
+                                instant(rs, "issued_at")));
+                    }
+                    return rows;
+                }
+            }
+        });
+        if (newestFirst.isEmpty()) {
+            return false;
+        }
+        IssuedCertificate newest = newestFirst.get(0);
+        if (newest.serial().equals(serial)) {
+            return true;
+        }
+        return newestFirst.size() == 2 && newestFirst.get(1).serial().equals(serial)
+                && now.isBefore(newest.issuedAt().plus(ROTATION_OVERLAP));
+    }
+
+    @Override
+    public ComponentConfig configuration(String componentId) {
+        Component component = byId(componentId).orElseThrow(() -> new NotFoundException("no such component"));
+        ComponentConfig.Builder config = ComponentConfig.newBuilder().setVersion(component.configVersion());
+        if (component.role() == PeerIdentity.Role.EDGE_PROXY) {
+            config.setEdgeProxy(edgeProxySettings(component.settings()));
+        } else {
+            config.setGateway(gatewaySettings(component.settings()));
+        }
+        return config.build();
+    }
+
+    // ---- steps and mapping ------------------------------------------------------------------------
+
+    private JoinToken mintToken(Connection connection, String componentId, Instant now) throws SQLException {
+        JoinToken token = JoinToken.mint(componentId, caFingerprint);
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO join_tokens (token_id, component_id, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")) {
+            insert.setString(1, token.tokenId());
+            insert.setObject(2, UUID.fromString(componentId));
+            insert.setBytes(3, token.secretHash());
+            insert.setObject(4, timestamp(now));
+            insert.setObject(5, timestamp(now.plus(joinTokenTtl)));
+            insert.executeUpdate();
+        }
+        return token;
+    }
+
+    private static void supersedeTokens(Connection connection, String componentId, Instant now) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE join_tokens SET superseded_at = ? WHERE component_id = ? AND used_at IS NULL AND superseded_at IS NULL")) {
+            update.setObject(1, timestamp(now));
+            update.setObject(2, UUID.fromString(componentId));
+            update.executeUpdate();
+        }
+    }
+
+    private static Component lockLive(Connection connection, String name) throws SQLException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw notFound(name);
+        }
+        return selectOne(connection, "SELECT " + COLUMNS + " FROM components WHERE name = ? AND state <> 'REMOVED' FOR UPDATE",
+                name).orElseThrow(() -> notFound(name));
+    }
+
+    /** "No such component", quoting the name only if it is a valid one (never echo arbitrary input). */
+    public static NotFoundException notFound(String name) {
+        return new NotFoundException(name != null && NAME.matcher(name).matches()
+                ? "no component named '" + name + "'" : "no such component (names are lower-case letters, digits and '-')");
+    }
+
+    private static Optional<Component> selectOne(Connection connection, String sql, Object key) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setObject(1, key);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(component(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static Component component(ResultSet rs) throws SQLException {
+        return new Component(
+                rs.getObject("id", UUID.class).toString(),
+                rs.getString("name"),
+                PeerIdentity.Role.valueOf(rs.getString("role")),
+                new ComponentAddress(rs.getString("host"), rs.getInt("port")),
+                ComponentState.valueOf(rs.getString("state")),
+                new ComponentSettings(Optional.ofNullable(rs.getString("public_origin")),
+                        rs.getInt("requests_per_minute_per_address"), Optional.ofNullable(rs.getString("location")),
+                        rs.getString("notice")),
+                rs.getLong("config_version"),
+                instant(rs, "created_at"),
+                Optional.ofNullable(instant(rs, "adopted_at")));
+    }
+
+    private static ComponentSettings apply(Component component, ComponentSettings.Change change) {
+        boolean edgeProxy = component.role() == PeerIdentity.Role.EDGE_PROXY;
+        if (!edgeProxy && (change.publicOrigin().isPresent() || change.requestsPerMinutePerAddress().isPresent())) {
+            throw new BadRequestException("public origin and rate limit apply to edge proxies only; '"
+                    + component.name() + "' is a gateway");
+        }
+        if (edgeProxy && change.location().isPresent()) {
+            throw new BadRequestException("location applies to gateways only; '" + component.name() + "' is an edge proxy");
+        }
+        ComponentSettings current = component.settings();
+        return new ComponentSettings(
+                change.publicOrigin().map(ComponentSettings::validOrigin).or(current::publicOrigin),
+                change.requestsPerMinutePerAddress().map(ComponentSettings::validRateLimit)
+                        .orElse(current.requestsPerMinutePerAddress()),
+                change.location().map(ComponentSettings::validLocation).or(current::location),
+                change.notice().map(ComponentSettings::validNotice).orElse(current.notice()));
+    }
+
+    private static EdgeProxySettings edgeProxySettings(ComponentSettings settings) {
+        return EdgeProxySettings.newBuilder()
+                .setPublicOrigin(settings.publicOrigin().orElse(""))
+                .setRequestsPerMinutePerAddress(settings.requestsPerMinutePerAddress())
+                .setNotice(settings.notice())
+                .build();
+    }
+
+    private static GatewaySettings gatewaySettings(ComponentSettings settings) {
+        return GatewaySettings.newBuilder()
+                .setLocation(settings.location().orElse(""))
+                .setNotice(settings.notice())
+                .build();
+    }
+
+    static String validName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new BadRequestException("name must be 1 to 63 lower-case letters, digits or '-', "
+                    + "starting and ending with a letter or digit");
+        }
+        return name;
+    }
+
+    private static Optional<UUID> uuid(String id) {
+        if (id == null || id.length() != 36) {
+            return Optional.empty();
+        }
+        try {
+            UUID uuid = UUID.fromString(id);
+            return uuid.toString().equals(id) ? Optional.of(uuid) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Values that came from a peer are logged only in a shape that cannot forge log lines. */
+    private static String printable(String value) {
+        if (value == null) {
+            return "<none>";
+        }
+        String shortened = value.length() > 64 ? value.substring(0, 64) + "…" : value;
+        return shortened.replaceAll("[^A-Za-z0-9._:-]", "?");
+    }
+
+    private record StoredJoinToken(String componentId, byte[] secretHash, Instant expiresAt, boolean spent) {
+    }
+
+    private record IssuedCertificate(BigInteger serial, Instant issuedAt) {
+    }
+}
