@@ -22,9 +22,14 @@ final class Sockets {
 
     /** A listening or bound socket: address and port as the kernel reports them. */
     record Endpoint(String protocol, InetAddress address, int port) {
+        /** Address and port; an IPv4-mapped IPv6 address (tcp6 table) reads as its IPv4 form. */
+        String hostAndPort() {
+            return address.getHostAddress() + ":" + port;
+        }
+
         @Override
         public String toString() {
-            return protocol + " " + address.getHostAddress() + ":" + port;
+            return protocol + " " + hostAndPort();
         }
     }
 
@@ -39,13 +44,6 @@ final class Sockets {
         result.addAll(read(pid, "tcp6", inodes, true));
         result.addAll(read(pid, "udp", inodes, false));
         result.addAll(read(pid, "udp6", inodes, false));
-        return result;
-    }
-
-    /** The process's descendants (e.g. an embedded PostgreSQL started by core). */
-    static List<Long> descendants(long pid) {
-        List<Long> result = new ArrayList<>();
-        ProcessHandle.of(pid).ifPresent(handle -> handle.descendants().forEach(d -> result.add(d.pid())));
         return result;
     }
 

@@ -191,6 +191,28 @@ class LinkSupervisorTest {
     }
 
     @Test
+    void aTokenWithTheWrongSecretIsRefusedAndNotUsedUp() throws Exception {
+        JoinToken token = directory.register("gw-1", PeerIdentity.Role.GATEWAY, 0, TOKEN_TTL);
+        KeyPair key = KeyPairs.generate();
+        JoinProof guessed = proof(key, token).toBuilder()
+                .setTokenSecret(ByteString.copyFrom(new byte[JoinToken.SECRET_BYTES])).build();
+        ImpostorComponent guesser = new ImpostorComponent(selfIssued(key, token.componentId()), guessed);
+        cleanup.push(guesser);
+        directory.movePort(token.componentId(), guesser.port());
+        supervisor.componentRegistered(token.componentId());
+
+        Eventually.await("core refuses the wrong secret", () -> lastError(token.componentId()).contains("wrong secret"),
+                () -> lastError(token.componentId()));
+        assertThat(guesser.certificatesReceived).isEmpty();
+        guesser.close();
+
+        RecordingHandler handler = new RecordingHandler();
+        ComponentLink real = startLink(temp.resolve("gw-1"), Optional.of(token), 0, handler);
+        directory.movePort(token.componentId(), real.port());
+        awaitConnected(new Running(token.componentId(), real, handler, temp.resolve("gw-1")));
+    }
+
+    @Test
     void aCertificateRequestForAKeyOtherThanTheChannelsIsRefused() throws Exception {
         JoinToken token = directory.register("gw-1", PeerIdentity.Role.GATEWAY, 0, TOKEN_TTL);
         KeyPair channelKey = KeyPairs.generate();
