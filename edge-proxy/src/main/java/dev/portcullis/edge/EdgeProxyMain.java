@@ -1,0 +1,181 @@
+package dev.portcullis.edge;
+
+import dev.portcullis.edge.tls.PublicCertificate;
+import dev.portcullis.pki.join.JoinToken;
+import dev.portcullis.pki.store.CredentialStore;
+import dev.portcullis.protocol.link.JoinTokenSource;
+import dev.portcullis.protocol.link.ListenAddress;
+import dev.portcullis.protocol.link.SoftwareVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Command line of the edge-proxy process. Parses options, starts {@link EdgeProxy}, waits until it stops. */
+@Command(name = "portcullis-edge-proxy", mixinStandardHelpOptions = true, versionProvider = EdgeProxyMain.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "The public HTTPS face of Portcullis. Core dials in over mTLS on the control address and "
+                + "pulls users' requests over that stream; this process decides nothing and stores nothing except "
+                + "its own credentials (in --state-dir).%n",
+        footer = {
+            "%nEnvironment:",
+            "  " + JoinTokenSource.ENVIRONMENT_VARIABLE + "  the join token, if neither option gives it",
+            "%nExit status: 0 stopped, 1 could not start, 2 bad usage, 3 revoked by core."})
+public final class EdgeProxyMain implements Callable<Integer> {
+
+    public static final int EXIT_STARTUP_FAILED = 1;
+    public static final int EXIT_REVOKED = 3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EdgeProxyMain.class);
+
+    @Option(names = "--control-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7443",
+            description = "Where core dials in (gRPC over TLS; only core's certificate is accepted once adopted). Default: ${DEFAULT-VALUE}")
+    String controlListen;
+
+    @Option(names = "--public-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8443",
+            description = "Where users connect (HTTPS, TLS 1.2+). Default: ${DEFAULT-VALUE}")
+    String publicListen;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "./.portcullis/edge-proxy",
+            description = "This proxy's own key and certificates, nothing else. Default: ${DEFAULT-VALUE}")
+    Path stateDir;
+
+    @Option(names = "--join-token", paramLabel = "TOKEN",
+            description = "One-time join token from 'portcullis-admin component add'; needed only until adopted. "
+                    + "Visible to other local users in the process list: prefer --join-token-file or "
+                    + JoinTokenSource.ENVIRONMENT_VARIABLE + ".")
+    String joinToken;
+
+    @Option(names = "--join-token-file", paramLabel = "FILE", description = "File holding the join token (chmod 600).")
+    Path joinTokenFile;
+
+    @Option(names = "--public-tls-cert", paramLabel = "PEM",
+            description = "Public certificate chain, leaf first. Without it an ephemeral self-signed certificate is made "
+                    + "in memory at start and its SHA-256 fingerprint is logged.")
+    Path publicTlsCert;
+
+    @Option(names = "--public-tls-key", paramLabel = "PEM", description = "Unencrypted private key of --public-tls-cert.")
+    Path publicTlsKey;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, String> environment;
+
+    public EdgeProxyMain() {
+        this(System.getenv());
+    }
+
+    /** @param environment where {@value JoinTokenSource#ENVIRONMENT_VARIABLE} is looked up */
+    public EdgeProxyMain(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EdgeProxyMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        EdgeProxy proxy;
+        try {
+            proxy = EdgeProxy.start(config());
+        } catch (StartupException e) {
+            return fail(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("start failed", e);
+            return fail("cannot start: " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(proxy::close, "shutdown"));
+        EdgeProxy.Stop stop = proxy.stopped().join();
+        return stop == EdgeProxy.Stop.REVOKED ? EXIT_REVOKED : 0;
+    }
+
+    /** Everything the options say, checked before anything is started or bound. */
+    EdgeProxy.Config config() throws StartupException {
+        InetSocketAddress control = address("--control-listen", controlListen);
+        InetSocketAddress publicAddress = address("--public-listen", publicListen);
+        Optional<JoinToken> token;
+        try {
+            token = JoinTokenSource.resolve(joinToken, joinTokenFile, environment);
+        } catch (JoinTokenSource.UnusableJoinTokenException e) {
+            throw new StartupException(e.getMessage());
+        }
+        boolean adopted;
+        try {
+            adopted = new CredentialStore(stateDir).load().isPresent();
+        } catch (UncheckedIOException e) {
+            throw new StartupException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        }
+        if (!adopted && token.isEmpty()) {
+            throw new StartupException("this edge-proxy is not adopted yet (no credentials in " + stateDir + ") and no join token "
+                    + "was given: register it in core with 'portcullis-admin component add', then start it with "
+                    + "--join-token-file FILE (or --join-token TOKEN, or " + JoinTokenSource.ENVIRONMENT_VARIABLE + ")");
+        }
+        Clock clock = Clock.systemUTC();
+        return new EdgeProxy.Config(control, publicAddress, stateDir, token, publicCertificate(publicAddress, clock),
+                clock, SoftwareVersion.of("dev.portcullis", "portcullis-edge-proxy"));
+    }
+
+    private PublicCertificate publicCertificate(InetSocketAddress publicAddress, Clock clock) throws StartupException {
+        if ((publicTlsCert == null) != (publicTlsKey == null)) {
+            throw new StartupException("give both --public-tls-cert and --public-tls-key, or neither (for an ephemeral certificate)");
+        }
+        if (publicTlsCert != null) {
+            try {
+                return PublicCertificate.load(publicTlsCert, publicTlsKey, clock);
+            } catch (PublicCertificate.UnusableCertificateException e) {
+                throw new StartupException(e.getMessage());
+            }
+        }
+        Set<String> names = publicAddress.getAddress().isAnyLocalAddress()
+                ? Set.of() : Set.of(publicAddress.getAddress().getHostAddress());
+        PublicCertificate ephemeral = PublicCertificate.ephemeral(names, clock);
+        LOG.info("no --public-tls-cert given: serving an ephemeral self-signed certificate, SHA-256 fingerprint {}",
+                ephemeral.sha256Fingerprint());
+        return ephemeral;
+    }
+
+    private static InetSocketAddress address(String option, String value) throws StartupException {
+        try {
+            return ListenAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(option + ": " + e.getMessage());
+        }
+    }
+
+    private int fail(String message) {
+        spec.commandLine().getErr().println("portcullis-edge-proxy: " + message);
+        spec.commandLine().getErr().flush();
+        return EXIT_STARTUP_FAILED;
+    }
+
+    /** The process cannot start; the message says what to do and contains no secret. */
+    static final class StartupException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartupException(String message) {
+            super(message);
+        }
+    }
+
+    /** Reports the packaged version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"portcullis-edge-proxy " + SoftwareVersion.of("dev.portcullis", "portcullis-edge-proxy")};
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.portcullis.edge.forward;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which headers cross the proxy. Everything else stays at the edge: proxies' and load balancers'
+ * headers, Authorization meant for other systems, Host, hop-by-hop headers.
+ */
+public final class HeaderAllowlist {
+
+    /** What core needs to answer a browser or the agent: content negotiation, language, the session cookie. */
+    public static final Set<String> REQUEST = Set.of("content-type", "accept", "accept-language", "user-agent", "cookie");
+    /** What core may say to a user; security headers are the proxy's own and cannot be overridden. */
+    public static final Set<String> RESPONSE = Set.of("content-type", "set-cookie", "cache-control", "location");
+    /** Bound on header values relayed per response; a real answer has a handful. */
+    public static final int MAX_RESPONSE_HEADERS = 32;
+    /** Bound on one relayed header value (a cookie is at most 4 KiB in browsers). */
+    public static final int MAX_HEADER_VALUE_LENGTH = 8 * 1024;
+
+    private HeaderAllowlist() {
+    }
+
+    public static boolean requestAllows(String name) {
+        return REQUEST.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Allowlisted and safe to write: no control characters (no header splitting), bounded length. */
+    public static boolean responseAllows(String name, String value) {
+        return RESPONSE.contains(name.toLowerCase(Locale.ROOT)) && value.length() <= MAX_HEADER_VALUE_LENGTH
+                && value.chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7f);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.portcullis.gateway;
+
+import dev.portcullis.pki.join.JoinToken;
+import dev.portcullis.pki.store.CredentialStore;
+import dev.portcullis.protocol.link.JoinTokenSource;
+import dev.portcullis.protocol.link.ListenAddress;
+import dev.portcullis.protocol.link.SoftwareVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Command line of the gateway process. Parses options, starts {@link Gateway}, waits until it stops. */
+@Command(name = "portcullis-gateway", mixinStandardHelpOptions = true, versionProvider = GatewayMain.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "A Portcullis gateway for one location. Core dials in over mTLS on the control address and pushes "
+                + "configuration; this process stores nothing except its own credentials (in --state-dir).%n",
+        footer = {
+            "%nEnvironment:",
+            "  " + JoinTokenSource.ENVIRONMENT_VARIABLE + "  the join token, if neither option gives it",
+            "%nExit status: 0 stopped, 1 could not start, 2 bad usage, 3 revoked by core."})
+public final class GatewayMain implements Callable<Integer> {
+
+    public static final int EXIT_STARTUP_FAILED = 1;
+    public static final int EXIT_REVOKED = 3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayMain.class);
+
+    @Option(names = "--control-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7444",
+            description = "Where core dials in (gRPC over TLS; only core's certificate is accepted once adopted). Default: ${DEFAULT-VALUE}")
+    String controlListen;
+
+    @Option(names = "--health-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9444",
+            description = "Local health endpoint, plain HTTP (GET /healthz); keep it on loopback. Default: ${DEFAULT-VALUE}")
+    String healthListen;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "./.portcullis/gateway",
+            description = "This gateway's own key and certificates, nothing else. Default: ${DEFAULT-VALUE}")
+    Path stateDir;
+
+    @Option(names = "--join-token", paramLabel = "TOKEN",
+            description = "One-time join token from 'portcullis-admin component add'; needed only until adopted. "
+                    + "Visible to other local users in the process list: prefer --join-token-file or "
+                    + JoinTokenSource.ENVIRONMENT_VARIABLE + ".")
+    String joinToken;
+
+    @Option(names = "--join-token-file", paramLabel = "FILE", description = "File holding the join token (chmod 600).")
+    Path joinTokenFile;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, String> environment;
+
+    public GatewayMain() {
+        this(System.getenv());
+    }
+
+    /** @param environment where {@value JoinTokenSource#ENVIRONMENT_VARIABLE} is looked up */
+    public GatewayMain(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new GatewayMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(config());
+        } catch (StartupException e) {
+            return fail(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("start failed", e);
+            return fail("cannot start: " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "shutdown"));
+        Gateway.Stop stop = gateway.stopped().join();
+        return stop == Gateway.Stop.REVOKED ? EXIT_REVOKED : 0;
+    }
+
+    /** Everything the options say, checked before anything is started or bound. */
+    Gateway.Config config() throws StartupException {
+        InetSocketAddress control = address("--control-listen", controlListen);
+        InetSocketAddress health = address("--health-listen", healthListen);
+        Optional<JoinToken> token;
+        try {
+            token = JoinTokenSource.resolve(joinToken, joinTokenFile, environment);
+        } catch (JoinTokenSource.UnusableJoinTokenException e) {
+            throw new StartupException(e.getMessage());
+        }
+        boolean adopted;
+        try {
+            adopted = new CredentialStore(stateDir).load().isPresent();
+        } catch (UncheckedIOException e) {
+            throw new StartupException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        }
+        if (!adopted && token.isEmpty()) {
+            throw new StartupException("this gateway is not adopted yet (no credentials in " + stateDir + ") and no join token "
+                    + "was given: register it in core with 'portcullis-admin component add', then start it with "
+                    + "--join-token-file FILE (or --join-token TOKEN, or " + JoinTokenSource.ENVIRONMENT_VARIABLE + ")");
+        }
+        return new Gateway.Config(control, health, stateDir, token, Clock.systemUTC(),
+                SoftwareVersion.of("dev.portcullis", "portcullis-gateway"));
+    }
+
+    private static InetSocketAddress address(String option, String value) throws StartupException {
+        try {
+            return ListenAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(option + ": " + e.getMessage());
+        }
+    }
+
+    private int fail(String message) {
+        spec.commandLine().getErr().println("portcullis-gateway: " + message);
+        spec.commandLine().getErr().flush();
+        return EXIT_STARTUP_FAILED;
+    }
+
+    /** The process cannot start; the message says what to do and contains no secret. */
+    static final class StartupException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartupException(String message) {
+            super(message);
+        }
+    }
+
+    /** Reports the packaged version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"portcullis-gateway " + SoftwareVersion.of("dev.portcullis", "portcullis-gateway")};
+        }
+    }
+}

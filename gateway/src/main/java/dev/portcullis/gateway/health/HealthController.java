@@ -1,0 +1,33 @@
+package dev.portcullis.gateway.health;
+
+import dev.portcullis.gateway.settings.GatewayConfig;
+import dev.portcullis.gateway.settings.GatewaySettingsHolder;
+import dev.portcullis.protocol.link.LinkState;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import java.util.Locale;
+
+/** {@code GET /healthz}: 200 while core holds the control stream, 503 otherwise; the body says why. */
+@Controller
+final class HealthController {
+
+    private final LinkStateSource link;
+    private final GatewaySettingsHolder settings;
+
+    HealthController(LinkStateSource link, GatewaySettingsHolder settings) {
+        this.link = link;
+        this.settings = settings;
+    }
+
+    @Get("/healthz")
+    HttpResponse<HealthReport> health() {
+        LinkState state = link.state();
+        GatewayConfig config = settings.current();
+        HealthReport report = new HealthReport(state.name().toLowerCase(Locale.ROOT), config.version(), config.location(),
+                config.notice());
+        return state == LinkState.CONNECTED ? HttpResponse.ok(report)
+                : HttpResponse.<HealthReport>status(HttpStatus.SERVICE_UNAVAILABLE).body(report);
+    }
+}
