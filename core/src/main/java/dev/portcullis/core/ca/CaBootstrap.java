@@ -65,6 +65,10 @@ public final class CaBootstrap {
             throw new StartupRefusedException("the master key in " + keyFile.path() + " does not open the CA stored in "
                     + "the database: this database was set up with a different master key. Restore the original master "
                     + "key file (or point portcullis.master-key-file at it); core will not start with the wrong key.");
+        } catch (IllegalArgumentException e) {
+            throw new StartupRefusedException("the CA key stored in the database does not belong to the CA certificate "
+                    + "stored with it: the ca row was altered or corrupted. Restore the database from a backup; "
+                    + "core will not start with a CA it cannot sign for.");
         }
     }
 

@@ -28,6 +28,11 @@ final class Channels {
     private Channels() {
     }
 
+    /**
+     * A new TLS context per dial, deliberately: no TLS session is ever resumed, so every connection
+     * runs the full handshake and the trust manager's checks (pinned CA, identity, the serial core
+     * issued, revocation) against the component's current certificate.
+     */
     static ManagedChannel dial(String host, int port, X509ExtendedKeyManager keyManager,
                                X509ExtendedTrustManager trustManager, Executor executor) {
         SslContext context;

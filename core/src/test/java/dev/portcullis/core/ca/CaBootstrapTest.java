@@ -114,6 +114,24 @@ class CaBootstrapTest {
     }
 
     @Test
+    void aCaRowWhoseKeyDoesNotBelongToItsCertificateIsRefusedWithAClearMessage() throws Exception {
+        CaBootstrap.loadOrCreate(database, keyFile, Clock.systemUTC());
+        CertificateAuthority other = CertificateAuthority.create("other", Clock.systemUTC());
+        byte[] otherSealed = other.sealedKey(new Sealer(keyFile.read()));
+        database.inTransaction(c -> {
+            try (var update = c.prepareStatement("UPDATE ca SET sealed_key = ?")) {
+                update.setBytes(1, otherSealed);
+                return update.executeUpdate();
+            }
+        });
+
+        assertThatThrownBy(() -> CaBootstrap.loadOrCreate(database, keyFile, Clock.systemUTC()))
+                .isInstanceOf(StartupRefusedException.class)
+                .hasMessageContaining("does not belong to the CA certificate")
+                .hasNoCause();
+    }
+
+    @Test
     void masterKeyFileReadableByGroupOrOthersIsRefused() throws Exception {
         CaBootstrap.loadOrCreate(database, keyFile, Clock.systemUTC());
         Files.setPosixFilePermissions(keyFile.path(), PosixFilePermissions.fromString("rw-r-----"));

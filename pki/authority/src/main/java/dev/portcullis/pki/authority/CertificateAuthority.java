@@ -1,5 +1,6 @@
 package dev.portcullis.pki.authority;
 
+import dev.portcullis.pki.cert.CaFingerprint;
 import dev.portcullis.pki.cert.CertificateRequest;
 import dev.portcullis.pki.cert.KeyPairs;
 import dev.portcullis.pki.cert.PeerIdentity;
@@ -12,6 +13,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
@@ -84,17 +86,46 @@ public final class CertificateAuthority {
         }
     }
 
-    /** Restores a CA from its certificate and its sealed key. */
+    /**
+     * Restores a CA from its certificate and its sealed key.
+     *
+     * @throws Sealer.UnsealException   if the sealed key does not open (wrong master key, altered data)
+     * @throws IllegalArgumentException if the key opens but is not the key of {@code certificate}: such a CA
+     *                                  would sign certificates that no peer pinning {@code certificate} accepts
+     */
     public static CertificateAuthority restore(X509Certificate certificate, byte[] sealedKey, Sealer sealer, Clock clock)
             throws Sealer.UnsealException {
         byte[] pkcs8 = sealer.open(SEAL_PURPOSE, sealedKey);
+        PrivateKey key;
         try {
-            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-            return new CertificateAuthority(certificate, key, clock);
+            key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
         } catch (GeneralSecurityException e) {
             throw new Sealer.UnsealException();
         } finally {
             java.util.Arrays.fill(pkcs8, (byte) 0);
+        }
+        if (!belongTogether(key, certificate.getPublicKey())) {
+            throw new IllegalArgumentException("the sealed CA key does not belong to the CA certificate "
+                    + CaFingerprint.of(certificate) + "; the stored certificate and key are from different CAs");
+        }
+        return new CertificateAuthority(certificate, key, clock);
+    }
+
+    /** Proof by signature: the only check that works for any key encoding. */
+    private static boolean belongTogether(PrivateKey privateKey, PublicKey publicKey) {
+        byte[] challenge = new byte[32];
+        RANDOM.nextBytes(challenge);
+        try {
+            Signature signer = Signature.getInstance(KeyPairs.SIGNATURE_ALGORITHM);
+            signer.initSign(privateKey);
+            signer.update(challenge);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(KeyPairs.SIGNATURE_ALGORITHM);
+            verifier.initVerify(publicKey);
+            verifier.update(challenge);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 

@@ -6,6 +6,8 @@ import java.security.PublicKey;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -53,10 +55,10 @@ public final class CertificateRequest {
         }
         try {
             PKCS10CertificationRequest request = new PKCS10CertificationRequest(der.clone());
-            PublicKey key = new JcaPEMKeyConverter().getPublicKey(request.getSubjectPublicKeyInfo());
-            if (!"EC".equals(key.getAlgorithm())) {
+            if (!isP256(request.getSubjectPublicKeyInfo().getAlgorithm())) {
                 throw new InvalidRequestException("certificate request must use an EC P-256 key");
             }
+            PublicKey key = new JcaPEMKeyConverter().getPublicKey(request.getSubjectPublicKeyInfo());
             if (!request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
                 throw new InvalidRequestException("certificate request signature does not verify");
             }
@@ -64,6 +66,15 @@ public final class CertificateRequest {
         } catch (IOException | RuntimeException | OperatorCreationException | PKCSException e) {
             throw new InvalidRequestException("certificate request is malformed");
         }
+    }
+
+    /**
+     * An EC key on the named curve P-256. Checking the algorithm alone would let P-384 (and any
+     * other curve the JDK can decode) through, and explicit curve parameters are never acceptable.
+     */
+    private static boolean isP256(AlgorithmIdentifier algorithm) {
+        return X9ObjectIdentifiers.id_ecPublicKey.equals(algorithm.getAlgorithm())
+                && X9ObjectIdentifiers.prime256v1.equals(algorithm.getParameters());
     }
 
     public byte[] der() {
