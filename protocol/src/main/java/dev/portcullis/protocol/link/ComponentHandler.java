@@ -17,6 +17,14 @@ public interface ComponentHandler {
     /** Apply one change on top of the current configuration. */
     void applyUpdate(ConfigUpdate update) throws ConfigRejectedException;
 
+    /**
+     * Adds component-specific facts to the Hello sent on every new stream (a gateway: its
+     * WireGuard public key and listen port). Kind, id and config version are the link's and
+     * are set after this returns.
+     */
+    default void describe(dev.portcullis.protocol.v1.Hello.Builder hello) {
+    }
+
     /** An answer to a ProxyRequest this component sent. Edge-proxy only; gateways ignore it. */
     default void onProxyResponse(ProxyResponse response) {
     }

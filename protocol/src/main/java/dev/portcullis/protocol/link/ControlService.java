@@ -133,11 +133,14 @@ final class ControlService extends ComponentControlGrpc.ComponentControlImplBase
         } else {
             log.info("core connected (serving configuration version {})", version);
         }
-        stream.send(ComponentMessage.newBuilder().setHello(Hello.newBuilder()
+        Hello.Builder hello = Hello.newBuilder()
                 .setKind(ComponentLink.kind(settings.role()))
                 .setComponentId(componentId)
                 .setConfigVersion(version)
-                .setSoftwareVersion(settings.softwareVersion())).build());
+                .setSoftwareVersion(settings.softwareVersion());
+        callHandler("describe", () -> handler.describe(hello));
+        hello.setKind(ComponentLink.kind(settings.role())).setComponentId(componentId).setConfigVersion(version);
+        stream.send(ComponentMessage.newBuilder().setHello(hello).build());
         callHandler("onCoreConnected", handler::onCoreConnected);
         return new Inbound(stream);
     }
@@ -223,7 +226,10 @@ final class ControlService extends ComponentControlGrpc.ComponentControlImplBase
             return;
         }
         String refusal = kindMismatch(update.getChangeCase() == ConfigUpdate.ChangeCase.EDGE_PROXY,
-                update.getChangeCase() == ConfigUpdate.ChangeCase.GATEWAY);
+                switch (update.getChangeCase()) {
+                    case GATEWAY, ADMIT, EVICT, ACL -> true;
+                    default -> false;
+                });
         if (refusal == null) {
             refusal = apply(() -> handler.applyUpdate(update));
         }
