@@ -100,6 +100,20 @@ public final class LinkSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Pushes an update and completes once the component acknowledged it (device reflects it, for
+     * gateways). Fails with {@link RefusedUpdateException} if the component is not connected,
+     * refuses the change or its stream ends first. Callers bound the wait with a timeout.
+     */
+    public java.util.concurrent.CompletableFuture<Void> pushUpdate(String componentId, ConfigUpdate update) {
+        OutboundLink link = links.get(componentId);
+        if (link == null) {
+            return java.util.concurrent.CompletableFuture.failedFuture(
+                    new RefusedUpdateException("component is not registered"));
+        }
+        return link.pushUpdate(update);
+    }
+
     /** Rotate the component's certificate now (or as soon as it is connected). */
     public void rotateNow(String componentId) {
         OutboundLink link = links.get(componentId);

@@ -80,6 +80,9 @@ final class OutboundLink {
     private X509Certificate currentCertificate;
     private X509Certificate pendingInstall;
     private ComponentRecord record;
+    /** Updates waiting for the component to acknowledge a version at least theirs, by that version. */
+    private final java.util.NavigableMap<Long, java.util.List<java.util.concurrent.CompletableFuture<Void>>> awaitingAck =
+            new java.util.TreeMap<>();
 
     OutboundLink(String componentId, ComponentDirectory directory, CertificateAuthority ca, CoreIdentity coreIdentity,
                  PublicRequestHandler publicRequests, SupervisorSettings settings, ScheduledExecutorService scheduler,
@@ -238,6 +241,7 @@ final class OutboundLink {
             if (streamGeneration != generation) {
                 return;
             }
+            failAwaiting("link to the component was lost before it acknowledged");
             outbound = null;
             toClose = channel;
             channel = null;
@@ -330,10 +334,28 @@ final class OutboundLink {
                 send(streamGeneration, CoreMessage.newBuilder().setConfig(directory.configuration(componentId)).build());
                 return;
             }
+            java.util.List<java.util.concurrent.CompletableFuture<Void>> settled = new java.util.ArrayList<>();
             synchronized (lock) {
                 configVersionAcked = Math.max(configVersionAcked, ack.getVersion());
                 if (!ack.getError().isEmpty()) {
                     lastError = "component refused configuration: " + abbreviate(ack.getError());
+                }
+                var upTo = awaitingAck.headMap(ack.getVersion(), true);
+                upTo.values().forEach(settled::addAll);
+                upTo.clear();
+                if (!ack.getError().isEmpty()) {
+                    // A refusal names the version the component kept; whatever was newer was refused.
+                    awaitingAck.values().forEach(settled::addAll);
+                    awaitingAck.clear();
+                }
+            }
+            RefusedUpdateException refusal = ack.getError().isEmpty() ? null
+                    : new RefusedUpdateException("component refused the change: " + abbreviate(ack.getError()));
+            for (var future : settled) {
+                if (refusal == null) {
+                    future.complete(null);
+                } else {
+                    future.completeExceptionally(refusal);
                 }
             }
             if (!ack.getError().isEmpty()) {
@@ -453,11 +475,55 @@ final class OutboundLink {
         return send(streamGeneration, CoreMessage.newBuilder().setUpdate(update).build());
     }
 
+    /**
+     * Sends an update and returns a future completed once the component acknowledged a
+     * configuration version at least the update's (a resync snapshot counts, since it contains
+     * the change). Fails at once if the component is not connected, and later if it refuses or
+     * the stream ends first.
+     */
+    java.util.concurrent.CompletableFuture<Void> pushUpdate(ConfigUpdate update) {
+        var future = new java.util.concurrent.CompletableFuture<Void>();
+        int streamGeneration;
+        synchronized (lock) {
+            if (!helloReceived || outbound == null) {
+                future.completeExceptionally(new RefusedUpdateException("component is not connected"));
+                return future;
+            }
+            if (configVersionAcked >= update.getVersion()) {
+                future.complete(null);
+                return future;
+            }
+            awaitingAck.computeIfAbsent(update.getVersion(), v -> new java.util.ArrayList<>()).add(future);
+            streamGeneration = generation;
+        }
+        if (!send(streamGeneration, CoreMessage.newBuilder().setUpdate(update).build())) {
+            synchronized (lock) {
+                var waiting = awaitingAck.get(update.getVersion());
+                if (waiting != null) {
+                    waiting.remove(future);
+                }
+            }
+            future.completeExceptionally(new RefusedUpdateException("component is not connected"));
+        }
+        return future;
+    }
+
+    /** Must hold lock. */
+    private void failAwaiting(String reason) {
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> failed = new java.util.ArrayList<>();
+        awaitingAck.values().forEach(failed::addAll);
+        awaitingAck.clear();
+        RefusedUpdateException failure = new RefusedUpdateException(reason);
+        // Completing outside callers' locks is fine: dependants run asynchronously or briefly.
+        failed.forEach(f -> f.completeExceptionally(failure));
+    }
+
     /** Tells the component it was removed, closes the stream and stops dialing it. */
     void remove(String reason) {
         StreamObserver<CoreMessage> stream;
         ManagedChannel toClose;
         synchronized (lock) {
+            failAwaiting("component was removed");
             removed = true;
             phase = LinkPhase.REMOVED;
             since = settings.clock().instant();
@@ -496,6 +562,7 @@ final class OutboundLink {
         ManagedChannel toClose;
         StreamObserver<CoreMessage> stream;
         synchronized (lock) {
+            failAwaiting("core is shutting down");
             closed = true;
             cancelTimers();
             toClose = channel;

@@ -339,6 +339,54 @@ class LinkSupervisorTest {
     }
 
     @Test
+    void aPushedUpdateCompletesOnlyOnceTheComponentAppliedIt() throws Exception {
+        Running gateway = adopt("gw-1");
+        gateway.handler().holdUpdates = new java.util.concurrent.CountDownLatch(1);
+
+        var acknowledged = supervisor.pushUpdate(gateway.id(), directory.setNotice(gateway.id(), "applied"));
+        Eventually.never("acknowledged before the component applied it", Duration.ofMillis(300), acknowledged::isDone);
+        gateway.handler().holdUpdates.countDown();
+
+        acknowledged.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(gateway.handler().notice).isEqualTo("applied");
+    }
+
+    @Test
+    void aPushedUpdateFailsWhenTheComponentRefusesIt() throws Exception {
+        Running gateway = adopt("gw-1");
+
+        var acknowledged = supervisor.pushUpdate(gateway.id(), directory.setNotice(gateway.id(), RecordingHandler.REFUSE));
+
+        assertThat(acknowledged).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingRootCause().isInstanceOf(RefusedUpdateException.class).withMessageContaining("not acceptable");
+    }
+
+    @Test
+    void aPushedUpdateFailsAtOnceForAComponentThatIsNotConnected() throws Exception {
+        Running gateway = adopt("gw-1");
+        gateway.link().close();
+        Eventually.await("core notices the component left", () -> phase(gateway.id()) != LinkPhase.CONNECTED);
+
+        var acknowledged = supervisor.pushUpdate(gateway.id(), directory.setNotice(gateway.id(), "lost"));
+
+        assertThat(acknowledged).failsWithin(Duration.ofSeconds(1)).withThrowableThat()
+                .havingRootCause().withMessageContaining("not connected");
+    }
+
+    @Test
+    void aPushedUpdateFailsWhenTheStreamEndsBeforeTheAcknowledgement() throws Exception {
+        Running gateway = adopt("gw-1");
+        gateway.handler().holdUpdates = new java.util.concurrent.CountDownLatch(1);
+        var acknowledged = supervisor.pushUpdate(gateway.id(), directory.setNotice(gateway.id(), "never"));
+
+        gateway.link().close();
+        gateway.handler().holdUpdates.countDown();
+
+        assertThat(acknowledged).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingRootCause().isInstanceOf(RefusedUpdateException.class);
+    }
+
+    @Test
     void aComponentKeepsItsConfigurationWhileCoreIsAwayAndCoreReconnectsWithoutAToken() throws IOException {
         Running gateway = adopt("gw-1");
         supervisor.configurationChanged(gateway.id(), directory.setNotice(gateway.id(), "kept"));

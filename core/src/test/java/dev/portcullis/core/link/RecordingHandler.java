@@ -23,8 +23,24 @@ final class RecordingHandler implements ComponentHandler {
         notice = config.getGateway().getNotice();
     }
 
+    /** Updates whose notice is this are refused, as a component refuses what it cannot apply. */
+    static final String REFUSE = "refuse me";
+    /** While set, applying an update waits for it (a device that is slow to reflect a change). */
+    volatile java.util.concurrent.CountDownLatch holdUpdates;
+
     @Override
-    public void applyUpdate(ConfigUpdate update) {
+    public void applyUpdate(ConfigUpdate update) throws ConfigRejectedException {
+        java.util.concurrent.CountDownLatch hold = holdUpdates;
+        if (hold != null) {
+            try {
+                hold.await(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (REFUSE.equals(update.getGateway().getNotice())) {
+            throw new ConfigRejectedException("notice not acceptable here");
+        }
         updates.add(update);
         notice = update.getGateway().getNotice();
     }
