@@ -36,6 +36,7 @@ public final class LinkSupervisor implements AutoCloseable {
     private final ComponentDirectory directory;
     private final CertificateAuthority ca;
     private final PublicRequestHandler publicRequests;
+    private final ComponentReports reports;
     private final SupervisorSettings settings;
     private final CoreIdentity coreIdentity;
     private final ScheduledExecutorService scheduler;
@@ -47,6 +48,12 @@ public final class LinkSupervisor implements AutoCloseable {
 
     public LinkSupervisor(ComponentDirectory directory, CertificateAuthority ca, PublicRequestHandler publicRequests,
                           SupervisorSettings settings) {
+        this(directory, ca, publicRequests, settings, ComponentReports.NONE);
+    }
+
+    public LinkSupervisor(ComponentDirectory directory, CertificateAuthority ca, PublicRequestHandler publicRequests,
+                          SupervisorSettings settings, ComponentReports reports) {
+        this.reports = reports;
         this.directory = directory;
         this.ca = ca;
         this.publicRequests = publicRequests;
@@ -77,8 +84,8 @@ public final class LinkSupervisor implements AutoCloseable {
             return;
         }
         links.computeIfAbsent(componentId, id -> {
-            OutboundLink link = new OutboundLink(id, directory, ca, coreIdentity, publicRequests, settings, scheduler,
-                    workers, callbacks, requestWorkers);
+            OutboundLink link = new OutboundLink(id, directory, ca, coreIdentity, publicRequests, reports, settings,
+                    scheduler, workers, callbacks, requestWorkers);
             link.start();
             return link;
         });

@@ -54,6 +54,7 @@ final class OutboundLink {
     private final CertificateAuthority ca;
     private final CoreIdentity coreIdentity;
     private final PublicRequestHandler publicRequests;
+    private final ComponentReports reports;
     private final SupervisorSettings settings;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
@@ -85,13 +86,15 @@ final class OutboundLink {
             new java.util.TreeMap<>();
 
     OutboundLink(String componentId, ComponentDirectory directory, CertificateAuthority ca, CoreIdentity coreIdentity,
-                 PublicRequestHandler publicRequests, SupervisorSettings settings, ScheduledExecutorService scheduler,
+                 PublicRequestHandler publicRequests, ComponentReports reports, SupervisorSettings settings,
+                 ScheduledExecutorService scheduler,
                  ExecutorService workers, ExecutorService callbacks, ExecutorService requestWorkers) {
         this.componentId = componentId;
         this.directory = directory;
         this.ca = ca;
         this.coreIdentity = coreIdentity;
         this.publicRequests = publicRequests;
+        this.reports = reports;
         this.settings = settings;
         this.scheduler = scheduler;
         this.workers = workers;
@@ -296,6 +299,7 @@ final class OutboundLink {
                     synchronized (lock) {
                         lastTelemetry = settings.clock().instant();
                     }
+                    report(() -> reports.telemetry(componentId, message.getTelemetry()));
                 }
                 case PONG, BODY_NOT_SET -> {
                 }
@@ -322,6 +326,7 @@ final class OutboundLink {
                 rotateWhenConnected = false;
             }
             LOG.info("{} connected (serving configuration version {})", describe(), hello.getConfigVersion());
+            report(() -> reports.hello(componentId, hello));
             if (rotate) {
                 requestRotation(streamGeneration);
             } else {
@@ -416,6 +421,14 @@ final class OutboundLink {
         @Override
         public void onCompleted() {
             streamEnded(streamGeneration, "component closed the stream");
+        }
+    }
+
+    private void report(Runnable delivery) {
+        try {
+            delivery.run();
+        } catch (RuntimeException e) {
+            LOG.error("recording a report of {} failed", describe(), e);
         }
     }
 

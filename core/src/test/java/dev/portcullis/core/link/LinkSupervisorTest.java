@@ -51,6 +51,8 @@ class LinkSupervisorTest {
     private final FakeDirectory directory = new FakeDirectory(clock, CaFingerprint.of(ca.certificate()));
     private final Deque<AutoCloseable> cleanup = new ArrayDeque<>();
     private LinkSupervisor supervisor;
+    private final List<dev.portcullis.protocol.v1.Hello> hellos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<dev.portcullis.protocol.v1.Telemetry> telemetry = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A running component with the handler that records what core sent it. */
     private record Running(String id, ComponentLink link, RecordingHandler handler, Path stateDir) {
@@ -76,7 +78,17 @@ class LinkSupervisorTest {
         SupervisorSettings fast = new SupervisorSettings(Duration.ofDays(7), 2.0 / 3.0, Duration.ofMillis(50),
                 Duration.ofMillis(400), clock);
         return new LinkSupervisor(directory, ca,
-                (request, edge) -> ProxyResponse.newBuilder().setStatus(200).build(), fast);
+                (request, edge) -> ProxyResponse.newBuilder().setStatus(200).build(), fast, new ComponentReports() {
+                    @Override
+                    public void hello(String componentId, dev.portcullis.protocol.v1.Hello hello) {
+                        hellos.add(hello);
+                    }
+
+                    @Override
+                    public void telemetry(String componentId, dev.portcullis.protocol.v1.Telemetry report) {
+                        telemetry.add(report);
+                    }
+                });
     }
 
     private ComponentLink startLink(Path stateDir, Optional<JoinToken> token, int port, RecordingHandler handler)
@@ -384,6 +396,18 @@ class LinkSupervisorTest {
 
         assertThat(acknowledged).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
                 .havingRootCause().isInstanceOf(RefusedUpdateException.class);
+    }
+
+    @Test
+    void whatAComponentReportsReachesCore() throws Exception {
+        Running gateway = adopt("gw-1");
+        Eventually.await("hello recorded", () -> !hellos.isEmpty());
+        assertThat(hellos.get(0).getComponentId()).isEqualTo(gateway.id());
+        assertThat(hellos.get(0).getWireguardListenPort()).isEqualTo(51820);
+
+        gateway.link().send(dev.portcullis.protocol.v1.ComponentMessage.newBuilder().setTelemetry(
+                dev.portcullis.protocol.v1.Telemetry.newBuilder().setAclDroppedPackets(7)).build());
+        Eventually.await("telemetry recorded", () -> telemetry.stream().anyMatch(t -> t.getAclDroppedPackets() == 7));
     }
 
     @Test

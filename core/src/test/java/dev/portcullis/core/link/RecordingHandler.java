@@ -46,6 +46,11 @@ final class RecordingHandler implements ComponentHandler {
     }
 
     @Override
+    public void describe(dev.portcullis.protocol.v1.Hello.Builder hello) {
+        hello.setWireguardListenPort(51820);
+    }
+
+    @Override
     public void onCoreConnected() {
         connects.incrementAndGet();
     }
