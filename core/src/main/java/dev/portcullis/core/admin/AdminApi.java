@@ -30,20 +30,123 @@ public final class AdminApi {
     public record JoinTokenIssued(String name, String joinToken, long joinTokenExpiresInSeconds) {
     }
 
-    /** {@code state} is PENDING, ADOPTED or REMOVED; {@code link} is absent when core has no link to it. */
+    /**
+     * {@code state} is PENDING, ADOPTED or REMOVED; {@code link} is absent when core has no link to it;
+     * {@code wireguard} is what a gateway last reported about its interface.
+     */
     @Serdeable
     public record ComponentView(String id, String name, String role, String address, String state, long configVersion,
                                 @Nullable Settings settings, String createdAt, @Nullable String adoptedAt,
-                                @Nullable Link link) {
+                                @Nullable Link link, @Nullable WireGuardInterface wireguard) {
         public ComponentView {
-            settings = settings == null ? new Settings(null, null, null, null) : settings;
+            settings = settings == null ? new Settings(null, null, null, null, null, null) : settings;
         }
     }
 
-    /** Both a component's settings and the body of PUT /api/v1/components/{name}/settings (absent = unchanged). */
+    /**
+     * Both a component's settings and the body of PUT /api/v1/components/{name}/settings (absent = unchanged).
+     * Gateways: {@code tunnelAddresses} (CIDRs such as 10.80.0.1/24; [] clears them) and {@code mtu} (0 = default).
+     */
     @Serdeable
     public record Settings(@Nullable String publicOrigin, @Nullable Integer requestsPerMinutePerAddress,
-                           @Nullable String location, @Nullable String notice) {
+                           @Nullable String location, @Nullable String notice, @Nullable List<String> tunnelAddresses,
+                           @Nullable Integer mtu) {
+    }
+
+    /** A gateway's WireGuard interface as it reported it: public key (base64) and UDP port (0 = not reported). */
+    @Serdeable
+    public record WireGuardInterface(String publicKey, int listenPort, String reportedAt) {
+    }
+
+    // ---- locations ---------------------------------------------------------------------------------
+
+    /** POST /api/v1/locations/{location}/peers. {@code publicKey} in base64 as {@code wg} prints it. */
+    @Serdeable
+    public record NewPeer(@Nullable String publicKey, @Nullable List<String> allowedIps, @Nullable Long lifetimeSeconds) {
+    }
+
+    /** How one gateway took a change; {@code error} is absent when it acknowledged. */
+    @Serdeable
+    public record GatewayOutcome(String name, boolean acknowledged, @Nullable String error) {
+    }
+
+    /**
+     * 201 answer to POST /api/v1/locations/{location}/peers: every gateway acknowledged. The only
+     * response that ever contains the session's preshared key (base64).
+     */
+    @Serdeable
+    public record AdmittedPeer(String location, String publicKey, String sessionId, @Nullable List<String> allowedIps,
+                               String notAfter, String presharedKey, @Nullable List<GatewayOutcome> gateways) {
+        public AdmittedPeer {
+            allowedIps = orEmpty(allowedIps);
+            gateways = orEmpty(gateways);
+        }
+
+        @Override
+        public String toString() {
+            return "AdmittedPeer[" + location + ", " + publicKey + ", session " + sessionId + "]"; // never the key
+        }
+    }
+
+    /**
+     * 503 answer to POST /api/v1/locations/{location}/peers: a gateway did not acknowledge, so the
+     * key was not released and the admission was rolled back; {@code gateways} says which.
+     */
+    @Serdeable
+    public record AdmissionRefused(String error, @Nullable List<GatewayOutcome> gateways) {
+        public AdmissionRefused {
+            gateways = orEmpty(gateways);
+        }
+    }
+
+    /** GET /api/v1/locations/{location}/peers: never a preshared key. */
+    @Serdeable
+    public record PeerView(String publicKey, @Nullable List<String> allowedIps, String sessionId, String notAfter,
+                           String createdAt, @Nullable List<PeerOnGateway> gateways) {
+        public PeerView {
+            allowedIps = orEmpty(allowedIps);
+            gateways = orEmpty(gateways);
+        }
+    }
+
+    /** What a gateway last reported about a peer ({@code lastHandshake} absent: never). */
+    @Serdeable
+    public record PeerOnGateway(String name, @Nullable String endpoint, @Nullable String lastHandshake, long rxBytes,
+                                long txBytes, String reportedAt) {
+    }
+
+    /** Answer to DELETE /api/v1/locations/{location}/peers/{publicKey in base64url}. */
+    @Serdeable
+    public record EvictedPeer(String location, String publicKey, String sessionId, @Nullable List<GatewayOutcome> gateways) {
+        public EvictedPeer {
+            gateways = orEmpty(gateways);
+        }
+    }
+
+    /** One ACL rule: {@code protocol} any|tcp|udp|icmp; {@code ports} like "443" or "8000-8080" (tcp/udp only). */
+    @Serdeable
+    public record AclRule(@Nullable List<String> sources, @Nullable List<String> destinations, @Nullable String protocol,
+                          @Nullable List<String> ports) {
+        public AclRule {
+            sources = orEmpty(sources);
+            destinations = orEmpty(destinations);
+            ports = orEmpty(ports);
+        }
+    }
+
+    /** PUT /api/v1/locations/{location}/acl (also the file format of {@code acl set --file}). Default deny. */
+    @Serdeable
+    public record Acl(@Nullable List<AclRule> rules, @Nullable List<String> masqueradeDestinations) {
+    }
+
+    /** A location's ACL; {@code gateways} only in the answer to PUT (how each gateway took it). */
+    @Serdeable
+    public record AclView(String location, long revision, @Nullable String updatedAt, @Nullable List<AclRule> rules,
+                          @Nullable List<String> masqueradeDestinations, @Nullable List<GatewayOutcome> gateways) {
+        public AclView {
+            rules = orEmpty(rules);
+            masqueradeDestinations = orEmpty(masqueradeDestinations);
+        }
     }
 
     /** A component link as the supervisor reports it; {@code phase} is JOINING, CONNECTING, CONNECTED or REMOVED. */
@@ -75,5 +178,10 @@ public final class AdminApi {
 
     @Serdeable
     public record Health(String status) {
+    }
+
+    /** Micronaut leaves empty lists out of the JSON; readers get them back as empty, never null. */
+    private static <T> List<T> orEmpty(List<T> list) {
+        return list == null ? List.of() : List.copyOf(list);
     }
 }

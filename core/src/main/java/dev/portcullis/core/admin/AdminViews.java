@@ -4,7 +4,11 @@ import dev.portcullis.core.component.Component;
 import dev.portcullis.core.component.ComponentSettings;
 import dev.portcullis.core.link.LinkStatus;
 import dev.portcullis.pki.cert.PeerIdentity;
+import dev.portcullis.core.location.AclText;
+import dev.portcullis.core.location.Admissions;
+import dev.portcullis.protocol.v1.AclPolicy;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /** Maps registry and link types to the admin API's JSON records: once, here. */
@@ -18,15 +22,39 @@ final class AdminViews {
                 component.address().toString(), component.state().name(),
                 component.configVersion(), settings(component.role(), component.settings()),
                 component.createdAt().toString(), component.adoptedAt().map(Instant::toString).orElse(null),
-                link.map(AdminViews::link).orElse(null));
+                link.map(AdminViews::link).orElse(null),
+                component.wireguard().map(w -> new AdminApi.WireGuardInterface(w.publicKey().base64(), w.listenPort(),
+                        w.reportedAt().toString())).orElse(null));
     }
 
     static AdminApi.Settings settings(PeerIdentity.Role role, ComponentSettings settings) {
         if (role == PeerIdentity.Role.EDGE_PROXY) {
             return new AdminApi.Settings(settings.publicOrigin().orElse(null), settings.requestsPerMinutePerAddress(),
-                    null, settings.notice());
+                    null, settings.notice(), null, null);
         }
-        return new AdminApi.Settings(null, null, settings.location().orElse(null), settings.notice());
+        return new AdminApi.Settings(null, null, settings.location().orElse(null), settings.notice(),
+                settings.tunnelAddresses(), settings.mtu());
+    }
+
+    static List<AdminApi.GatewayOutcome> outcomes(List<Admissions.GatewayOutcome> outcomes) {
+        return outcomes.stream()
+                .map(o -> new AdminApi.GatewayOutcome(o.name(), o.acknowledged(), o.error().orElse(null)))
+                .toList();
+    }
+
+    static AdminApi.AclView acl(String location, AclPolicy policy, Optional<Instant> updatedAt,
+                                List<AdminApi.GatewayOutcome> gateways) {
+        return new AdminApi.AclView(location, policy.getRevision(), updatedAt.map(Instant::toString).orElse(null),
+                AclText.render(policy).stream()
+                        .map(r -> new AdminApi.AclRule(r.sources(), r.destinations(), r.protocol(), r.ports()))
+                        .toList(),
+                policy.getMasqueradeDestinationsList(), gateways);
+    }
+
+    static List<AclText.Rule> rules(List<AdminApi.AclRule> rules) {
+        return rules == null ? null : rules.stream()
+                .map(r -> r == null ? null : new AclText.Rule(r.sources(), r.destinations(), r.protocol(), r.ports()))
+                .toList();
     }
 
     static AdminApi.Link link(LinkStatus status) {

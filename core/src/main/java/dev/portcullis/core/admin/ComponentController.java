@@ -8,6 +8,7 @@ import dev.portcullis.core.component.ComponentState;
 import dev.portcullis.core.error.BadRequestException;
 import dev.portcullis.core.error.ConflictException;
 import dev.portcullis.core.link.LinkStatus;
+import dev.portcullis.core.location.UpdateOrder;
 import dev.portcullis.pki.join.JoinToken;
 import dev.portcullis.protocol.v1.ConfigUpdate;
 import io.micronaut.http.HttpResponse;
@@ -33,9 +34,12 @@ public final class ComponentController {
     private final ComponentRegistry registry;
     private final LinkControl links;
 
-    public ComponentController(ComponentRegistry registry, LinkControl links) {
+    private final UpdateOrder order;
+
+    public ComponentController(ComponentRegistry registry, LinkControl links, UpdateOrder order) {
         this.registry = registry;
         this.links = links;
+        this.order = order;
     }
 
     @Get
@@ -90,11 +94,17 @@ public final class ComponentController {
 
     @Put("/{name}/settings")
     public AdminApi.ComponentView updateSettings(@PathVariable String name, @Body AdminApi.Settings request) {
-        ConfigUpdate update = registry.updateSettings(name, new ComponentSettings.Change(
+        ComponentSettings.Change change = new ComponentSettings.Change(
                 Optional.ofNullable(request.publicOrigin()), Optional.ofNullable(request.requestsPerMinutePerAddress()),
-                Optional.ofNullable(request.notice()), Optional.ofNullable(request.location())));
-        Component component = existing(name);
-        links.configurationChanged(component.id(), update);
+                Optional.ofNullable(request.notice()), Optional.ofNullable(request.location()),
+                Optional.ofNullable(request.tunnelAddresses()), Optional.ofNullable(request.mtu()));
+        // Version bump and push in one ordered step, so the gateway never sees versions out of order.
+        Component component = order.inOrder(() -> {
+            ConfigUpdate update = registry.updateSettings(name, change);
+            Component changed = existing(name);
+            links.configurationChanged(changed.id(), update);
+            return changed;
+        });
         return AdminViews.component(component, Optional.ofNullable(links.statuses().get(component.id())));
     }
 

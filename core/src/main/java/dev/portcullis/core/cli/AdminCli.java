@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "portcullis-admin", mixinStandardHelpOptions = true, versionProvider = AdminCli.Version.class,
         description = "Administers Portcullis core through its internal admin API.",
-        subcommands = {AdminCli.Status.class, AdminCli.ComponentCommand.class, AdminCli.AdminTokenCommand.class},
+        subcommands = {AdminCli.Status.class, AdminCli.ComponentCommand.class, PeerCommand.class, AclCommand.class,
+                AdminCli.AdminTokenCommand.class},
         footer = {"", "Environment: PORTCULLIS_ADMIN_URL, PORTCULLIS_ADMIN_TOKEN (a token; overrides the default token "
                 + "file), PORTCULLIS_HOME (where the default token file is).",
                 "Exit codes: 0 done, 1 refused by core or core unreachable, 2 usage error."})
@@ -51,7 +52,7 @@ public final class AdminCli {
     boolean json;
 
     private final Map<String, String> env;
-    private final PrintWriter out;
+    final PrintWriter out;
 
     AdminCli(Map<String, String> env, PrintWriter out) {
         this.env = env;
@@ -137,10 +138,12 @@ public final class AdminCli {
     }
 
     void printComponents(List<AdminApi.ComponentView> components) {
-        Table table = new Table("NAME", "ROLE", "ADDRESS", "STATE", "LINK", "CONFIG", "SETTINGS");
+        Table table = new Table("NAME", "ROLE", "ADDRESS", "STATE", "LINK", "CONFIG", "WIREGUARD", "SETTINGS");
         for (AdminApi.ComponentView c : components) {
             table.row(c.name(), c.role(), c.address(), c.state(), c.link() == null ? "-" : c.link().phase(),
-                    "v" + c.configVersion(), settings(c.settings()));
+                    "v" + c.configVersion(), c.wireguard() == null ? "-"
+                            : c.wireguard().publicKey() + (c.wireguard().listenPort() > 0 ? " udp/" + c.wireguard().listenPort() : ""),
+                    settings(c.settings()));
         }
         table.print(out);
     }
@@ -155,6 +158,12 @@ public final class AdminCli {
         }
         if (s.location() != null) {
             text.append("location=").append(s.location()).append(' ');
+        }
+        if (s.tunnelAddresses() != null && !s.tunnelAddresses().isEmpty()) {
+            text.append("tunnel=").append(String.join(",", s.tunnelAddresses())).append(' ');
+        }
+        if (s.mtu() != null && s.mtu() != 0) {
+            text.append("mtu=").append(s.mtu()).append(' ');
         }
         if (s.notice() != null && !s.notice().isEmpty()) {
             text.append("notice=\"").append(s.notice().length() > 30 ? s.notice().substring(0, 30) + "…" : s.notice())
@@ -345,19 +354,27 @@ public final class AdminCli {
             String notice;
             @Option(names = "--location", paramLabel = "NAME", description = "gateway: the location it serves")
             String location;
+            @Option(names = "--tunnel-address", paramLabel = "CIDR",
+                    description = "gateway: its own address on the tunnel network, e.g. 10.80.0.1/24 (repeatable; "
+                            + "replaces the current list)")
+            List<String> tunnelAddresses;
+            @Option(names = "--mtu", paramLabel = "N", description = "gateway: WireGuard interface MTU, 1280-9000 (0 = default)")
+            Integer mtu;
             @Spec
             CommandLine.Model.CommandSpec spec;
 
             @Override
             public Integer call() {
                 AdminCli cli = parent.cli;
-                if (publicOrigin == null && rateLimit == null && notice == null && location == null) {
-                    throw new CommandLine.ParameterException(spec.commandLine(),
-                            "nothing to set: give --public-origin, --rate-limit, --notice or --location");
+                if (publicOrigin == null && rateLimit == null && notice == null && location == null && tunnelAddresses == null
+                        && mtu == null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "nothing to set: give --public-origin, "
+                            + "--rate-limit, --notice, --location, --tunnel-address or --mtu");
                 }
                 AdminClient.Answer<AdminApi.ComponentView> answer = cli.client().send("PUT",
                         "/api/v1/components/" + path(name) + "/settings",
-                        new AdminApi.Settings(publicOrigin, rateLimit, location, notice), Argument.of(AdminApi.ComponentView.class));
+                        new AdminApi.Settings(publicOrigin, rateLimit, location, notice, tunnelAddresses, mtu),
+                        Argument.of(AdminApi.ComponentView.class));
                 if (cli.json) {
                     cli.out.println(answer.raw());
                 } else {

@@ -2,6 +2,7 @@ package dev.portcullis.core.component;
 
 import dev.portcullis.core.link.ComponentRecord;
 import dev.portcullis.pki.cert.PeerIdentity;
+import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -17,9 +18,18 @@ import java.util.Optional;
  * @param configVersion version of those settings; bumped by every change
  * @param createdAt     when it was registered
  * @param adoptedAt     when it first joined
+ * @param wireguard     gateways: the WireGuard interface it last reported (Hello), if it ever connected
  */
 public record Component(String id, String name, PeerIdentity.Role role, ComponentAddress address, ComponentState state,
-                        ComponentSettings settings, long configVersion, Instant createdAt, Optional<Instant> adoptedAt) {
+                        ComponentSettings settings, long configVersion, Instant createdAt, Optional<Instant> adoptedAt,
+                        Optional<WireGuard> wireguard) {
+
+    /**
+     * A gateway's WireGuard interface as it reported it: the public half of the key it generated
+     * (the private half never leaves it) and its UDP port (0 if it did not say).
+     */
+    public record WireGuard(WireGuardPublicKey publicKey, int listenPort, Instant reportedAt) {
+    }
 
     /** The link supervisor's view of this component. */
     public ComponentRecord record() {

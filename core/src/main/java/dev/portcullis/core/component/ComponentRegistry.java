@@ -9,16 +9,19 @@ import dev.portcullis.core.error.NotFoundException;
 import dev.portcullis.core.link.ComponentDirectory;
 import dev.portcullis.core.link.ComponentRecord;
 import dev.portcullis.core.link.JoinVerdict;
+import dev.portcullis.core.location.LocationStore;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.pki.authority.CertificateAuthority;
 import dev.portcullis.pki.cert.CaFingerprint;
 import dev.portcullis.pki.cert.Certificates;
 import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.join.JoinToken;
+import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.v1.ComponentConfig;
 import dev.portcullis.protocol.v1.ConfigUpdate;
 import dev.portcullis.protocol.v1.EdgeProxySettings;
 import dev.portcullis.protocol.v1.GatewaySettings;
+import dev.portcullis.protocol.v1.WireGuardSettings;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
@@ -62,14 +65,18 @@ public final class ComponentRegistry implements ComponentDirectory {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{16}");
     private static final String COLUMNS = "id, name, role, host, port, state, public_origin, "
-            + "requests_per_minute_per_address, location, notice, config_version, created_at, adopted_at";
+            + "requests_per_minute_per_address, location, notice, config_version, created_at, adopted_at, "
+            + "tunnel_addresses, mtu, wireguard_public_key, wireguard_listen_port, wireguard_reported_at";
 
     private final Database database;
     private final CaFingerprint caFingerprint;
     private final Clock clock;
     private final Duration joinTokenTtl;
+    private final LocationStore locations;
 
-    public ComponentRegistry(Database database, CertificateAuthority ca, Clock clock, Duration joinTokenTtl) {
+    /** @param locations where a gateway's snapshot gets its location's peers and ACL from */
+    public ComponentRegistry(Database database, CertificateAuthority ca, Clock clock, Duration joinTokenTtl,
+                             LocationStore locations) {
         if (joinTokenTtl.compareTo(MIN_JOIN_TOKEN_TTL) < 0 || joinTokenTtl.compareTo(MAX_JOIN_TOKEN_TTL) > 0) {
             throw new IllegalArgumentException("join token lifetime must be between " + MIN_JOIN_TOKEN_TTL.toMinutes()
                     + " minute and " + MAX_JOIN_TOKEN_TTL.toDays() + " days");
@@ -78,6 +85,7 @@ public final class ComponentRegistry implements ComponentDirectory {
         this.caFingerprint = CaFingerprint.of(ca.certificate());
         this.clock = clock;
         this.joinTokenTtl = joinTokenTtl;
+        this.locations = locations;
     }
 
     public Duration joinTokenTtl() {
@@ -209,14 +217,16 @@ public final class ComponentRegistry implements ComponentDirectory {
             ComponentSettings changed = apply(component, change);
             try (PreparedStatement set = connection.prepareStatement(
                     "UPDATE components SET public_origin = ?, requests_per_minute_per_address = ?, location = ?, "
-                            + "notice = ?, config_version = config_version + 1, updated_at = ? WHERE id = ? "
-                            + "RETURNING config_version")) {
+                            + "notice = ?, tunnel_addresses = ?, mtu = ?, config_version = config_version + 1, "
+                            + "updated_at = ? WHERE id = ? RETURNING config_version")) {
                 set.setString(1, changed.publicOrigin().orElse(null));
                 set.setInt(2, changed.requestsPerMinutePerAddress());
                 set.setString(3, changed.location().orElse(null));
                 set.setString(4, changed.notice());
-                set.setObject(5, timestamp(now));
-                set.setObject(6, UUID.fromString(component.id()));
+                set.setArray(5, connection.createArrayOf("text", changed.tunnelAddresses().toArray()));
+                set.setInt(6, changed.mtu());
+                set.setObject(7, timestamp(now));
+                set.setObject(8, UUID.fromString(component.id()));
                 try (ResultSet rs = set.executeQuery()) {
                     rs.next();
                     ConfigUpdate.Builder builder = ConfigUpdate.newBuilder()
@@ -226,6 +236,11 @@ public final class ComponentRegistry implements ComponentDirectory {
                         builder.setEdgeProxy(edgeProxySettings(changed));
                     } else {
                         builder.setGateway(gatewaySettings(changed));
+                        if (!changed.location().equals(component.settings().location())) {
+                            // Another location means other peers and another ACL, which an update cannot
+                            // carry: base version 0 (never a real one) makes the gateway ask for a snapshot.
+                            builder.setBaseVersion(0);
+                        }
                     }
                     return builder.build();
                 }
@@ -409,16 +424,35 @@ public final class ComponentRegistry implements ComponentDirectory {
                 && now.isBefore(newest.issuedAt().plus(ROTATION_OVERLAP));
     }
 
+    /**
+     * The component's full configuration. A gateway's includes every unexpired peer of its
+     * location (preshared keys opened in memory only) and the location's ACL: core's truth, which
+     * the gateway reconciles to on every (re)connect. Version and content are read in one
+     * transaction, with the component row share-locked, so a snapshot never carries a version
+     * newer or older than its content.
+     */
     @Override
     public ComponentConfig configuration(String componentId) {
-        Component component = byId(componentId).orElseThrow(() -> new NotFoundException("no such component"));
-        ComponentConfig.Builder config = ComponentConfig.newBuilder().setVersion(component.configVersion());
-        if (component.role() == PeerIdentity.Role.EDGE_PROXY) {
-            config.setEdgeProxy(edgeProxySettings(component.settings()));
-        } else {
-            config.setGateway(gatewaySettings(component.settings()));
-        }
-        return config.build();
+        UUID id = uuid(componentId).orElseThrow(() -> new NotFoundException("no such component"));
+        Instant now = clock.instant();
+        return database.inTransaction(connection -> {
+            Component component = selectOne(connection,
+                    "SELECT " + COLUMNS + " FROM components WHERE id = ? AND state <> 'REMOVED' FOR SHARE", id)
+                    .orElseThrow(() -> new NotFoundException("no such component"));
+            ComponentConfig.Builder config = ComponentConfig.newBuilder().setVersion(component.configVersion());
+            if (component.role() == PeerIdentity.Role.EDGE_PROXY) {
+                config.setEdgeProxy(edgeProxySettings(component.settings()));
+            } else {
+                GatewaySettings.Builder gateway = gatewaySettings(component.settings()).toBuilder();
+                if (component.settings().location().isPresent()) {
+                    LocationStore.LocationState state = locations.snapshot(connection,
+                            component.settings().location().get(), now);
+                    gateway.addAllPeers(state.peers()).setAcl(state.acl());
+                }
+                config.setGateway(gateway);
+            }
+            return config.build();
+        });
     }
 
     // ---- steps and mapping ------------------------------------------------------------------------
@@ -478,10 +512,21 @@ public final class ComponentRegistry implements ComponentDirectory {
                 ComponentState.valueOf(rs.getString("state")),
                 new ComponentSettings(Optional.ofNullable(rs.getString("public_origin")),
                         rs.getInt("requests_per_minute_per_address"), Optional.ofNullable(rs.getString("location")),
-                        rs.getString("notice")),
+                        rs.getString("notice"), List.of((String[]) rs.getArray("tunnel_addresses").getArray()),
+                        rs.getInt("mtu")),
                 rs.getLong("config_version"),
                 instant(rs, "created_at"),
-                Optional.ofNullable(instant(rs, "adopted_at")));
+                Optional.ofNullable(instant(rs, "adopted_at")),
+                wireguard(rs));
+    }
+
+    private static Optional<Component.WireGuard> wireguard(ResultSet rs) throws SQLException {
+        byte[] key = rs.getBytes("wireguard_public_key");
+        if (key == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Component.WireGuard(WireGuardPublicKey.fromBytes(key), rs.getInt("wireguard_listen_port"),
+                instant(rs, "wireguard_reported_at")));
     }
 
     private static ComponentSettings apply(Component component, ComponentSettings.Change change) {
@@ -490,8 +535,9 @@ public final class ComponentRegistry implements ComponentDirectory {
             throw new BadRequestException("public origin and rate limit apply to edge proxies only; '"
                     + component.name() + "' is a gateway");
         }
-        if (edgeProxy && change.location().isPresent()) {
-            throw new BadRequestException("location applies to gateways only; '" + component.name() + "' is an edge proxy");
+        if (edgeProxy && (change.location().isPresent() || change.tunnelAddresses().isPresent() || change.mtu().isPresent())) {
+            throw new BadRequestException("location, tunnel addresses and mtu apply to gateways only; '"
+                    + component.name() + "' is an edge proxy");
         }
         ComponentSettings current = component.settings();
         return new ComponentSettings(
@@ -499,7 +545,9 @@ public final class ComponentRegistry implements ComponentDirectory {
                 change.requestsPerMinutePerAddress().map(ComponentSettings::validRateLimit)
                         .orElse(current.requestsPerMinutePerAddress()),
                 change.location().map(ComponentSettings::validLocation).or(current::location),
-                change.notice().map(ComponentSettings::validNotice).orElse(current.notice()));
+                change.notice().map(ComponentSettings::validNotice).orElse(current.notice()),
+                change.tunnelAddresses().map(ComponentSettings::validTunnelAddresses).orElse(current.tunnelAddresses()),
+                change.mtu().map(ComponentSettings::validMtu).orElse(current.mtu()));
     }
 
     private static EdgeProxySettings edgeProxySettings(ComponentSettings settings) {
@@ -514,6 +562,9 @@ public final class ComponentRegistry implements ComponentDirectory {
         return GatewaySettings.newBuilder()
                 .setLocation(settings.location().orElse(""))
                 .setNotice(settings.notice())
+                .setWireguard(WireGuardSettings.newBuilder()
+                        .addAllAddresses(settings.tunnelAddresses())
+                        .setMtu(settings.mtu()))
                 .build();
     }
 

@@ -1,23 +1,28 @@
 package dev.portcullis.core.component;
 
 import dev.portcullis.core.error.BadRequestException;
+import dev.portcullis.core.location.Cidr;
+import dev.portcullis.core.location.LocationName;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * What an admin can set on a component. Edge proxies use the public origin, the per-address rate
- * limit and the notice; gateways use the location and the notice.
+ * limit and the notice; gateways use the location, the notice and their tunnel settings.
  *
  * @param publicOrigin                  origin users see (edge-proxy), e.g. {@code https://access.example.com}
  * @param requestsPerMinutePerAddress   public requests per minute a single client address may make (edge-proxy)
  * @param location                      the WireGuard location this gateway serves (gateway)
  * @param notice                        text shown on public pages (edge-proxy) or the health endpoint (gateway)
+ * @param tunnelAddresses               the gateway's own addresses on the tunnel network, canonical CIDRs (gateway)
+ * @param mtu                           the gateway's WireGuard interface MTU, 0 for its default (gateway)
  */
 public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMinutePerAddress,
-                                Optional<String> location, String notice) {
+                                Optional<String> location, String notice, List<String> tunnelAddresses, int mtu) {
 
     /** A human on a shared NAT clicks and loads pages; 120 a minute serves them and still slows a script down. */
     public static final int DEFAULT_REQUESTS_PER_MINUTE = 120;
@@ -27,10 +32,19 @@ public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMi
     public static final int MAX_NOTICE_CHARS = 500;
     /** Longer than any sensible origin; bounds what lands in pages and WebAuthn's RP origin. */
     static final int MAX_ORIGIN_CHARS = 255;
-    private static final Pattern LOCATION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}");
+    /** An IPv4 and an IPv6 address, with room for a second of each during a renumbering. */
+    public static final int MAX_TUNNEL_ADDRESSES = 4;
+    /** IPv6's minimum link MTU: below it the tunnel cannot carry IPv6 at all. */
+    public static final int MIN_MTU = 1280;
+    /** Jumbo frames; nothing larger exists on real links. */
+    public static final int MAX_MTU = 9000;
+
+    public ComponentSettings {
+        tunnelAddresses = List.copyOf(tunnelAddresses);
+    }
 
     public static ComponentSettings defaults() {
-        return new ComponentSettings(Optional.empty(), DEFAULT_REQUESTS_PER_MINUTE, Optional.empty(), "");
+        return new ComponentSettings(Optional.empty(), DEFAULT_REQUESTS_PER_MINUTE, Optional.empty(), "", List.of(), 0);
     }
 
     /**
@@ -80,21 +94,49 @@ public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMi
     }
 
     public static String validLocation(String location) {
-        if (location == null || !LOCATION.matcher(location).matches()) {
-            throw new BadRequestException("location must be 1 to 63 letters, digits, spaces, '.', '_' or '-'");
+        return LocationName.valid(location);
+    }
+
+    /**
+     * The gateway's interface addresses: each an address with its tunnel prefix (e.g. 10.80.0.1/24;
+     * host bits are the point here), canonical, no duplicates, at most {@link #MAX_TUNNEL_ADDRESSES}.
+     */
+    public static List<String> validTunnelAddresses(List<String> addresses) {
+        if (addresses == null) {
+            return List.of();
         }
-        return location;
+        if (addresses.size() > MAX_TUNNEL_ADDRESSES) {
+            throw new BadRequestException("a gateway has at most " + MAX_TUNNEL_ADDRESSES + " tunnel addresses");
+        }
+        LinkedHashSet<String> canonical = new LinkedHashSet<>();
+        for (String address : addresses) {
+            canonical.add(Cidr.parse(address, "tunnel address").toString());
+        }
+        return List.copyOf(canonical);
+    }
+
+    public static int validMtu(int mtu) {
+        if (mtu != 0 && (mtu < MIN_MTU || mtu > MAX_MTU)) {
+            throw new BadRequestException("mtu must be 0 (the default) or between " + MIN_MTU + " and " + MAX_MTU);
+        }
+        return mtu;
     }
 
     /**
      * A partial update: empty fields stay as they are.
      */
     public record Change(Optional<String> publicOrigin, Optional<Integer> requestsPerMinutePerAddress,
-                         Optional<String> notice, Optional<String> location) {
+                         Optional<String> notice, Optional<String> location, Optional<List<String>> tunnelAddresses,
+                         Optional<Integer> mtu) {
+
+        public Change(Optional<String> publicOrigin, Optional<Integer> requestsPerMinutePerAddress,
+                      Optional<String> notice, Optional<String> location) {
+            this(publicOrigin, requestsPerMinutePerAddress, notice, location, Optional.empty(), Optional.empty());
+        }
 
         public boolean isEmpty() {
             return publicOrigin.isEmpty() && requestsPerMinutePerAddress.isEmpty() && notice.isEmpty()
-                    && location.isEmpty();
+                    && location.isEmpty() && tunnelAddresses.isEmpty() && mtu.isEmpty();
         }
     }
 }

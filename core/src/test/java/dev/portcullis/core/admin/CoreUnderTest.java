@@ -1,6 +1,12 @@
 package dev.portcullis.core.admin;
 
+import dev.portcullis.core.component.ComponentRegistry;
+import dev.portcullis.core.component.ComponentSettings;
 import dev.portcullis.core.store.TestPostgres;
+import dev.portcullis.pki.authority.CertificateAuthority;
+import dev.portcullis.pki.cert.CertificateRequest;
+import dev.portcullis.pki.cert.KeyPairs;
+import dev.portcullis.pki.cert.PeerIdentity;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
@@ -10,8 +16,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A real core admin API on a random loopback port, on a fresh database, with component links
@@ -67,6 +76,22 @@ public final class CoreUnderTest implements AutoCloseable {
 
     public RecordingLinks links() {
         return context.getBean(RecordingLinks.class);
+    }
+
+    public RecordingGatewayLinks gatewayLinks() {
+        return context.getBean(RecordingGatewayLinks.class);
+    }
+
+    /** Registers a gateway serving {@code location} and records it as joined (core issued its certificate); returns its id. */
+    public String adoptedGateway(String name, String location) {
+        ComponentRegistry registry = context.getBean(ComponentRegistry.class);
+        CertificateAuthority ca = context.getBean(CertificateAuthority.class);
+        String id = registry.register(name, PeerIdentity.Role.GATEWAY, "127.0.0.1", 7443).componentId();
+        registry.updateSettings(name, new ComponentSettings.Change(Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(location)));
+        registry.certificateIssued(id, ca.issueComponent(CertificateRequest.create(KeyPairs.generate(), "component"),
+                PeerIdentity.component(PeerIdentity.Role.GATEWAY, id), List.of("127.0.0.1"), Duration.ofDays(7)));
+        return id;
     }
 
     public HttpResponse<String> call(String method, String path, String token, String json) throws Exception {

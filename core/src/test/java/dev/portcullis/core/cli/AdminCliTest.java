@@ -171,6 +171,52 @@ class AdminCliTest {
     }
 
     @Test
+    void peerAdmitListEvictAndAclSetShowRoundTrip() throws Exception {
+        core.adoptedGateway("gw-cli-loc", "lisbon");
+        byte[] raw = new byte[32];
+        new java.security.SecureRandom().nextBytes(raw);
+        String key = java.util.Base64.getEncoder().encodeToString(raw);
+
+        Run set = admin("component", "set", "gw-cli-loc", "--tunnel-address", "10.85.0.1/24", "--tunnel-address",
+                "fd00:85::1/64", "--mtu", "1380");
+        assertThat(set.exitCode()).as(set.err()).isZero();
+        assertThat(set.out()).contains("tunnel=10.85.0.1/24,fd00:85::1/64").contains("mtu=1380");
+
+        Run admitted = admin("peer", "admit", "lisbon", "--public-key", key, "--allowed-ip", "10.85.0.2/32", "--lifetime", "2h");
+        assertThat(admitted.exitCode()).as(admitted.err()).isZero();
+        assertThat(admitted.out()).contains("admitted " + key).contains("gw-cli-loc acknowledged")
+                .contains("preshared key (shown once");
+        String psk = admitted.out().lines().map(String::strip).filter(l -> l.length() == 44 && !l.equals(key))
+                .findFirst().orElseThrow();
+
+        Run listed = admin("peer", "list", "lisbon");
+        assertThat(listed.exitCode()).as(listed.err()).isZero();
+        assertThat(listed.out()).contains("PUBLIC KEY").contains(key).contains("10.85.0.2/32").doesNotContain(psk);
+
+        Path policy = workDir.resolve("policy.json");
+        Files.writeString(policy, "{\"rules\": [{\"sources\": [\"10.85.0.0/24\"], \"destinations\": [\"192.168.85.0/24\"], "
+                + "\"protocol\": \"tcp\", \"ports\": [\"22\", \"8000-8080\"]}], \"masqueradeDestinations\": [\"192.168.85.0/24\"]}");
+        Run aclSet = admin("acl", "set", "lisbon", "--file", policy.toString());
+        assertThat(aclSet.exitCode()).as(aclSet.err()).isZero();
+        assertThat(aclSet.out()).contains("ACL revision 1").contains("gw-cli-loc acknowledged");
+        Run aclShown = admin("acl", "show", "lisbon");
+        assertThat(aclShown.out()).contains("ACL revision 1").contains("192.168.85.0/24").contains("22,8000-8080")
+                .contains("masquerade towards: 192.168.85.0/24");
+
+        Files.writeString(policy, "{\"rules\": [{\"sources\": [\"10.85.0.0/24\"], \"destinations\": [\"0.0.0.0/0\"], "
+                + "\"protocol\": \"icmp\", \"ports\": [\"22\"]}]}");
+        Run refused = admin("acl", "set", "lisbon", "--file", policy.toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("ports apply only to tcp or udp");
+
+        Run evicted = admin("peer", "evict", "lisbon", key);
+        assertThat(evicted.exitCode()).as(evicted.err()).isZero();
+        assertThat(evicted.out()).contains("evicted " + key);
+        assertThat(admin("peer", "list", "lisbon").out()).contains("no admitted peers");
+        assertThat(admin("peer", "evict", "lisbon", key).exitCode()).isEqualTo(1);
+    }
+
+    @Test
     void usageErrorsExitWith2() {
         assertThat(admin("component", "add", "--name", "x").exitCode()).isEqualTo(2);
         assertThat(admin("frobnicate").exitCode()).isEqualTo(2);

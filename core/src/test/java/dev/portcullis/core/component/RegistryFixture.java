@@ -1,8 +1,11 @@
 package dev.portcullis.core.component;
 
+import dev.portcullis.core.location.LocationStore;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.core.store.TestPostgres;
 import dev.portcullis.pki.authority.CertificateAuthority;
+import dev.portcullis.pki.authority.MasterKey;
+import dev.portcullis.pki.authority.Sealer;
 import dev.portcullis.pki.cert.CertificateRequest;
 import dev.portcullis.pki.cert.KeyPairs;
 import dev.portcullis.pki.cert.PeerIdentity;
@@ -16,7 +19,8 @@ final class RegistryFixture implements AutoCloseable {
     final MutableClock clock = MutableClock.startingNow();
     final Database database = TestPostgres.freshDatabase().open();
     final CertificateAuthority ca = CertificateAuthority.create("test CA", clock);
-    final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1));
+    final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1),
+            new LocationStore(database, new Sealer(MasterKey.generate())));
 
     String register(String name, PeerIdentity.Role role) {
         return registry.register(name, role, "127.0.0.1", 7443).componentId();

@@ -1,0 +1,355 @@
+package dev.portcullis.core.location;
+
+import com.google.protobuf.ByteString;
+import dev.portcullis.core.error.BadRequestException;
+import dev.portcullis.core.error.ConflictException;
+import dev.portcullis.core.error.NotFoundException;
+import dev.portcullis.core.link.RefusedUpdateException;
+import dev.portcullis.core.store.Database;
+import dev.portcullis.pki.wireguard.PresharedKey;
+import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.v1.AclPolicy;
+import dev.portcullis.protocol.v1.ConfigUpdate;
+import dev.portcullis.protocol.v1.EvictionReason;
+import dev.portcullis.protocol.v1.PeerAdmission;
+import dev.portcullis.protocol.v1.PeerEviction;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits device peers to a location's gateways and evicts them, and changes the location's ACL.
+ * Each change is stored first (core's truth), then pushed to every adopted gateway of the
+ * location, each push bumping that gateway's configuration version; then core waits, bounded,
+ * for every gateway's acknowledgement.
+ *
+ * <p>An admission's preshared key is released only when every gateway acknowledged: otherwise the
+ * device could dial a gateway that does not know it yet. If any gateway fails or times out, the
+ * admission is <em>rolled back</em> (deleted and evicted from the gateways that did take it):
+ * a session whose key nobody will ever be shown is dead weight on every gateway until its
+ * not-after, and core's list of admitted peers should be exactly the sessions devices can use.
+ * The caller may simply admit again. Evictions and ACL changes are never rolled back: the stored
+ * state is the truth and a gateway that missed the push gets it in its next snapshot.
+ */
+public final class Admissions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Admissions.class);
+    /**
+     * How long core waits for every gateway to acknowledge. A gateway acknowledges once its device
+     * reflects the change, normally within milliseconds; five seconds absorbs a busy gateway and a
+     * slow WAN link while not leaving the admin (or, later, a user who just passed MFA) waiting on
+     * a gateway that is down.
+     */
+    public static final Duration ACK_TIMEOUT = Duration.ofSeconds(5);
+    /** A working day: the tunnel outlives a meeting-heavy day without a second MFA prompt. */
+    public static final Duration DEFAULT_LIFETIME = Duration.ofHours(8);
+    /** Shorter than this and the session ends before a device could finish its handshake. */
+    public static final Duration MIN_LIFETIME = Duration.ofMinutes(1);
+    /** A lost device stays a peer at most this long after its last MFA, even if nobody revokes it. */
+    public static final Duration MAX_LIFETIME = Duration.ofDays(7);
+    private static final int SESSION_ID_BYTES = 16;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Database database;
+    private final LocationStore store;
+    private final GatewayLinks links;
+    private final UpdateOrder order;
+    private final Clock clock;
+    private final Duration ackTimeout;
+
+    public Admissions(Database database, LocationStore store, GatewayLinks links, UpdateOrder order, Clock clock) {
+        this(database, store, links, order, clock, ACK_TIMEOUT);
+    }
+
+    public Admissions(Database database, LocationStore store, GatewayLinks links, UpdateOrder order, Clock clock,
+                      Duration ackTimeout) {
+        this.database = database;
+        this.store = store;
+        this.links = links;
+        this.order = order;
+        this.clock = clock;
+        this.ackTimeout = ackTimeout;
+    }
+
+    /** How one gateway took a change. {@code error} is safe to show an admin. */
+    public record GatewayOutcome(String componentId, String name, boolean acknowledged, Optional<String> error) {
+    }
+
+    /**
+     * The result of an admission. {@code presharedKey} is present only if every gateway
+     * acknowledged; this object is the only place it exists in the clear, and only once.
+     */
+    public record Admission(String sessionId, WireGuardPublicKey publicKey, List<String> allowedIps, Instant notAfter,
+                            Optional<PresharedKey> presharedKey, List<GatewayOutcome> gateways) {
+        public boolean admitted() {
+            return presharedKey.isPresent();
+        }
+    }
+
+    public record Eviction(String sessionId, List<GatewayOutcome> gateways) {
+    }
+
+    public record AclChange(AclPolicy policy, List<GatewayOutcome> gateways) {
+    }
+
+    // ---- admit ----------------------------------------------------------------------------------
+
+    /** The admission ceremony: check, mint the session, store and push, wait, release the key or roll back. */
+    public Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime) {
+        String validLocation = LocationName.valid(location);
+        List<String> validIps = allowedIps(allowedIps);
+        Duration validLifetime = lifetime(lifetime);
+        checkUsable(publicKey);
+
+        PresharedKey psk = PresharedKey.generate();
+        Instant now = clock.instant();
+        PeerAdmission admission = PeerAdmission.newBuilder()
+                .setPublicKey(ByteString.copyFrom(publicKey.bytes()))
+                .addAllAllowedIps(validIps)
+                .setNotAfterUnixMillis(now.plus(validLifetime).truncatedTo(ChronoUnit.MILLIS).toEpochMilli())
+                .setSessionId(newSessionId())
+                .build();
+
+        List<Push> pushes = order.inOrder(() -> {
+            List<LocationStore.Bumped> gateways = database.inTransaction(connection -> {
+                List<String> ids = LocationStore.lockGateways(connection, validLocation);
+                if (ids.isEmpty()) {
+                    throw new ConflictException("location '" + validLocation + "' has no adopted gateway: nothing could admit the peer");
+                }
+                LocationStore.deleteExpired(connection, validLocation, now);
+                if (LocationStore.isGatewayKey(connection, validLocation, publicKey)) {
+                    throw new BadRequestException("that public key is a gateway's own key at this location");
+                }
+                checkNoOverlap(validIps, LocationStore.allowedIpsOfOthers(connection, validLocation, publicKey));
+                store.upsertPeer(connection, validLocation, admission, psk, now);
+                return LocationStore.bumpVersions(connection, ids, now);
+            });
+            PeerAdmission withKey = admission.toBuilder().setPresharedKey(ByteString.copyFrom(psk.bytes())).build();
+            return send(gateways, b -> b.setAdmit(withKey));
+        });
+        List<GatewayOutcome> outcomes = await(pushes);
+        Instant notAfter = Instant.ofEpochMilli(admission.getNotAfterUnixMillis());
+        if (outcomes.stream().allMatch(GatewayOutcome::acknowledged)) {
+            LOG.info("location '{}': peer {} admitted (session {}, until {}) by {} gateway(s)", validLocation, publicKey,
+                    admission.getSessionId(), notAfter, outcomes.size());
+            return new Admission(admission.getSessionId(), publicKey, validIps, notAfter, Optional.of(psk), outcomes);
+        }
+        LOG.warn("location '{}': peer {} not admitted (session {}): {}; rolling back", validLocation, publicKey,
+                admission.getSessionId(), describe(outcomes));
+        rollBack(validLocation, publicKey, admission.getSessionId());
+        return new Admission(admission.getSessionId(), publicKey, validIps, notAfter, Optional.empty(), outcomes);
+    }
+
+    /** Deletes the session (unless a newer admission already replaced it) and evicts it where it went. */
+    private void rollBack(String location, WireGuardPublicKey publicKey, String sessionId) {
+        List<Push> pushes = order.inOrder(() -> {
+            Instant now = clock.instant();
+            Optional<List<LocationStore.Bumped>> gateways = database.inTransaction(connection -> {
+                List<String> ids = LocationStore.lockGateways(connection, location);
+                if (LocationStore.deletePeer(connection, location, publicKey, Optional.of(sessionId)).isEmpty()) {
+                    return Optional.<List<LocationStore.Bumped>>empty();
+                }
+                return Optional.of(LocationStore.bumpVersions(connection, ids, now));
+            });
+            return gateways.map(bumped -> send(bumped, b -> b.setEvict(eviction(publicKey, sessionId)))).orElse(List.of());
+        });
+        // Best effort: a gateway that misses this eviction gets a snapshot without the peer on reconnect.
+        await(pushes);
+    }
+
+    // ---- evict ----------------------------------------------------------------------------------
+
+    /** Ends a device's session at a location now: deleted, then evicted from every gateway. */
+    public Eviction evict(String location, WireGuardPublicKey publicKey) {
+        String validLocation = LocationName.valid(location);
+        Instant now = clock.instant();
+        record Deleted(LocationStore.AdmittedPeer peer, List<LocationStore.Bumped> gateways) {
+        }
+        record Sent(String sessionId, List<Push> pushes) {
+        }
+        Sent sent = order.inOrder(() -> {
+            Optional<Deleted> deleted = database.inTransaction(connection -> {
+                List<String> ids = LocationStore.lockGateways(connection, validLocation);
+                LocationStore.deleteExpired(connection, validLocation, now);
+                Optional<LocationStore.AdmittedPeer> peer =
+                        LocationStore.deletePeer(connection, validLocation, publicKey, Optional.empty());
+                if (peer.isEmpty()) {
+                    return Optional.<Deleted>empty();
+                }
+                return Optional.of(new Deleted(peer.get(), LocationStore.bumpVersions(connection, ids, now)));
+            });
+            Deleted gone = deleted.orElseThrow(() -> new NotFoundException(
+                    "peer " + publicKey + " has no live admission at location '" + validLocation + "'"));
+            return new Sent(gone.peer().sessionId(),
+                    send(gone.gateways(), b -> b.setEvict(eviction(publicKey, gone.peer().sessionId()))));
+        });
+        List<GatewayOutcome> outcomes = await(sent.pushes());
+        LOG.info("location '{}': peer {} evicted (session {}): {}", validLocation, publicKey, sent.sessionId(),
+                describe(outcomes));
+        return new Eviction(sent.sessionId(), outcomes);
+    }
+
+    // ---- ACL ------------------------------------------------------------------------------------
+
+    /** Stores the policy as the location's next revision and pushes it to every gateway of the location. */
+    public AclChange setAcl(String location, AclPolicy policy) {
+        String validLocation = LocationName.valid(location);
+        Instant now = clock.instant();
+        record Stored(AclPolicy policy, List<Push> pushes) {
+        }
+        Stored stored = order.inOrder(() -> {
+            record Written(AclPolicy policy, List<LocationStore.Bumped> gateways) {
+            }
+            Written written = database.inTransaction(connection -> {
+                List<String> ids = LocationStore.lockGateways(connection, validLocation);
+                AclPolicy withRevision = LocationStore.storeAcl(connection, validLocation, policy, now);
+                return new Written(withRevision, LocationStore.bumpVersions(connection, ids, now));
+            });
+            return new Stored(written.policy(), send(written.gateways(), b -> b.setAcl(written.policy())));
+        });
+        List<GatewayOutcome> outcomes = await(stored.pushes());
+        LOG.info("location '{}': ACL revision {} ({} rules) stored: {}", validLocation, stored.policy().getRevision(),
+                stored.policy().getRulesCount(), describe(outcomes));
+        return new AclChange(stored.policy(), outcomes);
+    }
+
+    // ---- steps ------------------------------------------------------------------------------------
+
+    private record Push(LocationStore.Bumped gateway, CompletableFuture<Void> acknowledged) {
+    }
+
+    private List<Push> send(List<LocationStore.Bumped> gateways, Function<ConfigUpdate.Builder, ConfigUpdate.Builder> change) {
+        List<Push> pushes = new ArrayList<>(gateways.size());
+        for (LocationStore.Bumped gateway : gateways) {
+            ConfigUpdate update = change.apply(ConfigUpdate.newBuilder()
+                    .setBaseVersion(gateway.baseVersion()).setVersion(gateway.version())).build();
+            CompletableFuture<Void> acknowledged;
+            try {
+                acknowledged = links.pushUpdate(gateway.componentId(), update);
+            } catch (RuntimeException e) {
+                acknowledged = CompletableFuture.failedFuture(e);
+            }
+            pushes.add(new Push(gateway, acknowledged));
+        }
+        return pushes;
+    }
+
+    /** Waits for every push, all against one deadline. */
+    private List<GatewayOutcome> await(List<Push> pushes) {
+        long deadline = System.nanoTime() + ackTimeout.toNanos();
+        List<GatewayOutcome> outcomes = new ArrayList<>(pushes.size());
+        for (Push push : pushes) {
+            Optional<String> error;
+            try {
+                push.acknowledged().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                error = Optional.empty();
+            } catch (TimeoutException e) {
+                error = Optional.of("no acknowledgement within " + ackTimeout.toMillis() + " ms");
+            } catch (ExecutionException e) {
+                error = Optional.of(safeMessage(e.getCause()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                error = Optional.of("interrupted while waiting");
+            }
+            outcomes.add(new GatewayOutcome(push.gateway().componentId(), push.gateway().name(), error.isEmpty(), error));
+        }
+        return outcomes;
+    }
+
+    /** The link's refusals carry admin-safe messages; anything else is summarized by kind only. */
+    private static String safeMessage(Throwable failure) {
+        if (failure instanceof RefusedUpdateException && failure.getMessage() != null) {
+            return failure.getMessage();
+        }
+        return "push failed (" + (failure == null ? "unknown" : failure.getClass().getSimpleName()) + ")";
+    }
+
+    private static PeerEviction eviction(WireGuardPublicKey publicKey, String sessionId) {
+        return PeerEviction.newBuilder()
+                .setPublicKey(ByteString.copyFrom(publicKey.bytes()))
+                .setReason(EvictionReason.EVICTION_REASON_REVOKED)
+                .setSessionId(sessionId)
+                .build();
+    }
+
+    static List<String> allowedIps(List<String> texts) {
+        if (texts == null || texts.isEmpty()) {
+            throw new BadRequestException("at least one allowed IP is required (the device's tunnel address, e.g. 10.80.0.2/32)");
+        }
+        if (texts.size() > LocationStore.MAX_ALLOWED_IPS) {
+            throw new BadRequestException("at most " + LocationStore.MAX_ALLOWED_IPS + " allowed IPs per peer");
+        }
+        LinkedHashSet<String> canonical = new LinkedHashSet<>();
+        for (String text : texts) {
+            canonical.add(Cidr.parseNetwork(text, "allowed IP").toString());
+        }
+        return List.copyOf(canonical);
+    }
+
+    /**
+     * WireGuard routes by allowed IPs: a second peer claiming an address already claimed at the
+     * location would take over the first one's return traffic. Refused.
+     */
+    private static void checkNoOverlap(List<String> wanted, List<Cidr> taken) {
+        for (String text : wanted) {
+            Cidr cidr = Cidr.parse(text, "allowed IP");
+            for (Cidr other : taken) {
+                if (cidr.overlaps(other)) {
+                    throw new ConflictException("allowed IP " + cidr + " overlaps " + other
+                            + ", already admitted for another peer at this location");
+                }
+            }
+        }
+    }
+
+    private static Duration lifetime(Duration lifetime) {
+        Duration value = lifetime == null ? DEFAULT_LIFETIME : lifetime;
+        if (value.compareTo(MIN_LIFETIME) < 0 || value.compareTo(MAX_LIFETIME) > 0) {
+            throw new BadRequestException("lifetime must be between " + MIN_LIFETIME.toSeconds() + " seconds and "
+                    + MAX_LIFETIME.toDays() + " days");
+        }
+        return value;
+    }
+
+    /** An all-zero key is a low-order point: no real device has it, and WireGuard cannot use it. */
+    private static void checkUsable(WireGuardPublicKey key) {
+        if (key == null) {
+            throw new BadRequestException("a public key is required");
+        }
+        for (byte b : key.bytes()) {
+            if (b != 0) {
+                return;
+            }
+        }
+        throw new BadRequestException("the all-zero key is not a usable WireGuard public key");
+    }
+
+    private static String newSessionId() {
+        byte[] bytes = new byte[SESSION_ID_BYTES];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static String describe(List<GatewayOutcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return "no gateway to tell";
+        }
+        return String.join(", ", outcomes.stream()
+                .map(o -> o.name() + (o.acknowledged() ? " acknowledged" : " did not acknowledge (" + o.error().orElse("") + ")"))
+                .toList());
+    }
+}
