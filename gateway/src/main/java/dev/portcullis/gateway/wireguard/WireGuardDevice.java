@@ -28,7 +28,7 @@ public interface WireGuardDevice extends AutoCloseable {
     /** What the device has now: every peer with its endpoint, handshake and counters. */
     List<PeerState> peers() throws DeviceException;
 
-    /** The interface's public key and listen port as the device reports them. */
+    /** The interface's public key (none on a fresh interface) and listen port as the device reports them. */
     DeviceInfo info() throws DeviceException;
 
     /** Releases the connection to the device. Does not delete the interface. */
@@ -36,6 +36,6 @@ public interface WireGuardDevice extends AutoCloseable {
     void close();
 
     /** What {@link #info()} returns. */
-    record DeviceInfo(WireGuardPublicKey publicKey, int listenPort) {
+    record DeviceInfo(java.util.Optional<WireGuardPublicKey> publicKey, int listenPort) {
     }
 }
