@@ -1,5 +1,6 @@
 package dev.portcullis.gateway;
 
+import dev.portcullis.gateway.wireguard.WireGuardInterfaces;
 import dev.portcullis.pki.join.JoinToken;
 import dev.portcullis.pki.store.CredentialStore;
 import dev.portcullis.protocol.link.JoinTokenSource;
@@ -10,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -25,7 +27,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "portcullis-gateway", mixinStandardHelpOptions = true, versionProvider = GatewayMain.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "A Portcullis gateway for one location. Core dials in over mTLS on the control address and pushes "
-                + "configuration; this process stores nothing except its own credentials (in --state-dir).%n",
+                + "configuration and admits devices as WireGuard peers while their MFA session lasts. In --state-dir it "
+                + "keeps only its own credentials, its WireGuard private key and the admitted peers' public keys with "
+                + "their expiry (never a preshared key). Needs CAP_NET_ADMIN (interface, nftables).%n",
         footer = {
             "%nEnvironment:",
             "  " + JoinTokenSource.ENVIRONMENT_VARIABLE + "  the join token, if neither option gives it",
@@ -46,7 +50,8 @@ public final class GatewayMain implements Callable<Integer> {
     String healthListen;
 
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "./.portcullis/gateway",
-            description = "This gateway's own key and certificates, nothing else. Default: ${DEFAULT-VALUE}")
+            description = "This gateway's link key and certificates, WireGuard private key and admitted-peer list (no "
+                    + "preshared keys). Default: ${DEFAULT-VALUE}")
     Path stateDir;
 
     @Option(names = "--join-token", paramLabel = "TOKEN",
@@ -57,6 +62,20 @@ public final class GatewayMain implements Callable<Integer> {
 
     @Option(names = "--join-token-file", paramLabel = "FILE", description = "File holding the join token (chmod 600).")
     Path joinTokenFile;
+
+    @Option(names = "--wg-interface", paramLabel = "NAME", defaultValue = "pcgw0",
+            description = "WireGuard interface this gateway creates or takes over (at most 15 characters). Its peers "
+                    + "outlive a restart; expired and unknown ones are removed at start. Default: ${DEFAULT-VALUE}")
+    String wgInterface;
+
+    @Option(names = "--wg-listen-port", paramLabel = "PORT", defaultValue = "51820",
+            description = "UDP port devices reach the WireGuard interface on; sent to core. Default: ${DEFAULT-VALUE}")
+    int wgListenPort;
+
+    @Option(names = "--wg-implementation", paramLabel = "auto|userspace|kernel", defaultValue = "auto",
+            description = "kernel: the kernel module (driven with wg); userspace: wireguard-go over its UAPI socket; "
+                    + "auto: the kernel module if loaded, else wireguard-go. Default: ${DEFAULT-VALUE}")
+    String wgImplementation;
 
     @Spec
     CommandSpec spec;
@@ -96,6 +115,10 @@ public final class GatewayMain implements Callable<Integer> {
     Gateway.Config config() throws StartupException {
         InetSocketAddress control = address("--control-listen", controlListen);
         InetSocketAddress health = address("--health-listen", healthListen);
+        WireGuardInterfaces.Implementation implementation = implementation();
+        if (wgListenPort < 1 || wgListenPort > 65_535) {
+            throw new StartupException("--wg-listen-port: must be between 1 and 65535");
+        }
         Optional<JoinToken> token;
         try {
             token = JoinTokenSource.resolve(joinToken, joinTokenFile, environment);
@@ -114,7 +137,17 @@ public final class GatewayMain implements Callable<Integer> {
                     + "--join-token-file FILE (or --join-token TOKEN, or " + JoinTokenSource.ENVIRONMENT_VARIABLE + ")");
         }
         return new Gateway.Config(control, health, stateDir, token, Clock.systemUTC(),
-                SoftwareVersion.of("dev.portcullis", "portcullis-gateway"));
+                SoftwareVersion.of("dev.portcullis", "portcullis-gateway"), wgListenPort,
+                HostDataPlane.opener(wgInterface, implementation));
+    }
+
+    private WireGuardInterfaces.Implementation implementation() throws StartupException {
+        return switch (wgImplementation.toLowerCase(Locale.ROOT)) {
+            case "auto" -> WireGuardInterfaces.Implementation.AUTO;
+            case "userspace" -> WireGuardInterfaces.Implementation.USERSPACE;
+            case "kernel" -> WireGuardInterfaces.Implementation.KERNEL;
+            default -> throw new StartupException("--wg-implementation: must be auto, userspace or kernel");
+        };
     }
 
     private static InetSocketAddress address(String option, String value) throws StartupException {

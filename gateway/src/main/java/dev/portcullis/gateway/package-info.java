@@ -1,5 +1,5 @@
 /**
- * The gateway process: a control link that only core may dial, configuration held in memory and
- * a local health endpoint. WireGuard and the relay arrive in later issues.
+ * The gateway process: a control link that only core may dial, the WireGuard data plane it drives
+ * (interface, firewall, admitted peers), telemetry, and a local health endpoint.
  */
 package dev.portcullis.gateway;

@@ -6,7 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.store.CredentialStore;
 import dev.portcullis.protocol.link.LinkState;
+import com.google.protobuf.ByteString;
+import dev.portcullis.pki.wireguard.PresharedKey;
+import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
+import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.v1.ComponentConfig;
+import dev.portcullis.protocol.v1.ConfigAck;
+import dev.portcullis.protocol.v1.PeerAdmission;
 import dev.portcullis.protocol.v1.ComponentKind;
 import dev.portcullis.protocol.v1.ComponentMessage;
 import dev.portcullis.protocol.v1.ConfigUpdate;
@@ -42,12 +48,13 @@ class GatewayLinkIntegrationTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private TestCore core;
     private Gateway gateway;
+    private final FakeDataPlane dataPlane = new FakeDataPlane();
 
     @BeforeEach
     void startAndAdopt() throws Exception {
         core = new TestCore();
         gateway = Gateway.start(new Gateway.Config(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
-                stateDir, Optional.of(core.mintToken()), Clock.systemUTC(), "test"));
+                stateDir, Optional.of(core.mintToken()), Clock.systemUTC(), "test", 51820, () -> dataPlane));
         assertThat(gateway.linkState()).isEqualTo(LinkState.SETUP);
         assertThat(health().body()).contains("\"state\":\"setup\"");
 
@@ -76,7 +83,7 @@ class GatewayLinkIntegrationTest {
         HttpResponse<String> up = health();
         assertThat(up.statusCode()).isEqualTo(200);
         assertThat(up.body()).isEqualTo("{\"state\":\"connected\",\"configVersion\":2,\"location\":\"eu-central\","
-                + "\"notice\":\"patching tonight\"}");
+                + "\"notice\":\"patching tonight\",\"peers\":0,\"aclRevision\":0}");
         TestCore.await(() -> session.seen.stream().anyMatch(ComponentMessage::hasTelemetry), "telemetry");
 
         session.hangUp();
@@ -84,6 +91,37 @@ class GatewayLinkIntegrationTest {
         HttpResponse<String> away = health();
         assertThat(away.statusCode()).isEqualTo(503);
         assertThat(away.body()).contains("\"state\":\"waiting_for_core\"", "\"configVersion\":2", "\"location\":\"eu-central\"");
+    }
+
+    @Test
+    void helloCarriesTheWireGuardKeyAndPortAndAnAdmissionIsAcknowledgedOnceTheDeviceHasThePeer() throws Exception {
+        TestCore.Session session = core.openControl(gateway.controlPort(), PeerIdentity.Role.GATEWAY);
+        Hello hello = session.expect(ComponentMessage.BodyCase.HELLO).getHello();
+        assertThat(hello.getWireguardPublicKey().toByteArray())
+                .isEqualTo(dataPlane.device.info().publicKey().orElseThrow().bytes());
+        assertThat(hello.getWireguardListenPort()).isEqualTo(51820);
+        session.send(CoreMessage.newBuilder().setConfig(ComponentConfig.newBuilder().setVersion(1)
+                .setGateway(GatewaySettings.newBuilder().setLocation("eu-central"))).build());
+        assertThat(session.expect(ComponentMessage.BodyCase.ACK).getAck().getVersion()).isEqualTo(1);
+
+        WireGuardPublicKey peer = WireGuardPrivateKey.generate().publicKey();
+        dataPlane.device.block();
+        session.send(CoreMessage.newBuilder().setUpdate(ConfigUpdate.newBuilder().setBaseVersion(1).setVersion(2)
+                .setAdmit(PeerAdmission.newBuilder().setPublicKey(ByteString.copyFrom(peer.bytes()))
+                        .setPresharedKey(ByteString.copyFrom(PresharedKey.generate().bytes()))
+                        .addAllowedIps("10.80.0.2/32")
+                        .setNotAfterUnixMillis(System.currentTimeMillis() + 3_600_000))).build());
+        assertThat(dataPlane.device.awaitBlocked()).isTrue();
+        Thread.sleep(200);
+        assertThat(session.seen.stream().filter(ComponentMessage::hasAck)).as("no ack while the device has not applied it")
+                .hasSize(1);
+        dataPlane.device.release();
+
+        ConfigAck ack = session.expect(ComponentMessage.BodyCase.ACK).getAck();
+        assertThat(ack.getVersion()).isEqualTo(2);
+        assertThat(ack.getError()).isEmpty();
+        assertThat(dataPlane.device.keys()).containsExactly(peer);
+        assertThat(health().body()).contains("\"peers\":1");
     }
 
     @Test

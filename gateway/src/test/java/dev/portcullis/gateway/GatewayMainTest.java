@@ -25,7 +25,8 @@ class GatewayMainTest {
         assertThat(status).isZero();
         assertThat(out.toString()).contains("Usage: portcullis-gateway", "--control-listen", "--health-listen", "--state-dir",
                 "--join-token", "--join-token-file", "PORTCULLIS_JOIN_TOKEN", "127.0.0.1:7444", "127.0.0.1:9444",
-                "./.portcullis/gateway", "3 revoked by core");
+                "./.portcullis/gateway", "3 revoked by core", "--wg-interface", "pcgw0", "--wg-listen-port", "51820",
+                "--wg-implementation", "auto|userspace|kernel");
     }
 
     @Test
@@ -45,6 +46,15 @@ class GatewayMainTest {
 
         assertThat(status).isEqualTo(GatewayMain.EXIT_STARTUP_FAILED);
         assertThat(err.toString()).contains("--join-token-file").contains("unusable").doesNotContain("secretpart");
+    }
+
+    @Test
+    void anUnknownWireGuardImplementationIsRefusedBeforeAnythingStarts() {
+        int status = run(Map.of(), "--state-dir", stateDir.toString(), "--wg-implementation",
+                "magic");
+
+        assertThat(status).isEqualTo(GatewayMain.EXIT_STARTUP_FAILED);
+        assertThat(err.toString()).contains("--wg-implementation");
     }
 
     private int run(Map<String, String> environment, String... args) {

@@ -2,12 +2,14 @@ package dev.portcullis.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.gateway.acl.TunnelInterface;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,11 +28,25 @@ class GatewayProcessTest {
     Path logDir;
 
     private Process process;
+    /** A name of our own, so parallel runs and the host's interfaces are never touched. */
+    private final String wgInterface = "pcgt" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         if (process != null) {
             process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        // The interface and the firewall table outlive the process by design (sessions survive a restart).
+        quietly("ip", "link", "del", wgInterface);
+        quietly("nft", "delete", "table", "inet", new TunnelInterface(wgInterface).tableName());
+    }
+
+    private static void quietly(String... command) throws Exception {
+        Process cleanup = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (!cleanup.waitFor(10, TimeUnit.SECONDS)) {
+            cleanup.destroyForcibly();
         }
     }
 
@@ -41,7 +57,10 @@ class GatewayProcessTest {
         process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx96m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(),
                 "--control-listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0", "--state-dir", stateDir.toString(),
-                "--join-token", core.mintToken().reveal())
+                "--join-token", core.mintToken().reveal(),
+                // Tests run as root here; wireguard-go works without the kernel module.
+                "--wg-interface", wgInterface, "--wg-listen-port", String.valueOf(ThreadLocalRandom.current().nextInt(40000, 60000)),
+                "--wg-implementation", "userspace")
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();

@@ -36,7 +36,8 @@ public final class HealthServer implements AutoCloseable {
         this.bound = new InetSocketAddress(server.getHost(), server.getPort());
     }
 
-    public static HealthServer start(InetSocketAddress listen, LinkStateSource link, GatewaySettingsHolder settings) {
+    public static HealthServer start(InetSocketAddress listen, LinkStateSource link, GatewaySettingsHolder settings,
+                                     DataPlaneStatus dataPlane) {
         ApplicationContext context = ApplicationContext.builder()
                 .deduceEnvironment(false)
                 .deduceCloudEnvironment(false)
@@ -51,6 +52,7 @@ public final class HealthServer implements AutoCloseable {
                 .build();
         context.registerSingleton(LinkStateSource.class, link);
         context.registerSingleton(GatewaySettingsHolder.class, settings);
+        context.registerSingleton(DataPlaneStatus.class, dataPlane);
         try {
             context.start();
             EmbeddedServer server = context.getBean(EmbeddedServer.class);

@@ -24,11 +24,14 @@ public final class GatewaySettingsHolder {
         return install(GatewayConfig.fromProto(config.getVersion(), config.getGateway()));
     }
 
-    /** Versioning is the link's job; an update carries the whole gateway section, so it replaces it. */
+    /**
+     * Versioning is the link's job; an update carries the whole gateway section, so it replaces it.
+     * Peer and ACL changes are applied elsewhere and only move the version here.
+     */
     public GatewayConfig applyUpdate(ConfigUpdate update) throws ConfigRejectedException {
         return switch (update.getChangeCase()) {
             case GATEWAY -> install(GatewayConfig.fromProto(update.getVersion(), update.getGateway()));
-            case CHANGE_NOT_SET -> install(current.get().withVersion(update.getVersion()));
+            case ADMIT, EVICT, ACL, CHANGE_NOT_SET -> install(current.get().withVersion(update.getVersion()));
             default -> throw new ConfigRejectedException("update is not for a gateway");
         };
     }

@@ -11,6 +11,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,12 +23,24 @@ class HealthServerTest {
 
     private final AtomicReference<LinkState> state = new AtomicReference<>(LinkState.WAITING_FOR_CORE);
     private final GatewaySettingsHolder settings = new GatewaySettingsHolder();
+    private final AtomicInteger peers = new AtomicInteger();
+    private final AtomicReference<OptionalLong> aclRevision = new AtomicReference<>(OptionalLong.empty());
     private final HttpClient client = HttpClient.newHttpClient();
     private HealthServer server;
 
     @BeforeEach
     void start() {
-        server = HealthServer.start(new InetSocketAddress("127.0.0.1", 0), state::get, settings);
+        server = HealthServer.start(new InetSocketAddress("127.0.0.1", 0), state::get, settings, new DataPlaneStatus() {
+            @Override
+            public int peerCount() {
+                return peers.get();
+            }
+
+            @Override
+            public OptionalLong aclRevision() {
+                return aclRevision.get();
+            }
+        });
     }
 
     @AfterEach
@@ -39,11 +53,13 @@ class HealthServerTest {
         settings.applyConfig(ComponentConfig.newBuilder().setVersion(5)
                 .setGateway(GatewaySettings.newBuilder().setLocation("eu-central").setNotice("patching at 22:00")).build());
 
+        peers.set(3);
+        aclRevision.set(OptionalLong.of(17));
         state.set(LinkState.CONNECTED);
         HttpResponse<String> up = get("/healthz");
         assertThat(up.statusCode()).isEqualTo(200);
         assertThat(up.body()).isEqualTo("{\"state\":\"connected\",\"configVersion\":5,\"location\":\"eu-central\","
-                + "\"notice\":\"patching at 22:00\"}");
+                + "\"notice\":\"patching at 22:00\",\"peers\":3,\"aclRevision\":17}");
         assertThat(up.headers().firstValue("cache-control")).hasValue("no-store");
 
         state.set(LinkState.WAITING_FOR_CORE);
@@ -55,14 +71,15 @@ class HealthServerTest {
         HttpResponse<String> setup = get("/healthz");
         assertThat(setup.statusCode()).isEqualTo(503);
         assertThat(setup.body()).isEqualTo("{\"state\":\"setup\",\"configVersion\":5,\"location\":\"eu-central\","
-                + "\"notice\":\"patching at 22:00\"}");
+                + "\"notice\":\"patching at 22:00\",\"peers\":3,\"aclRevision\":17}");
     }
 
     @Test
     void emptyFieldsAreStillReported() throws Exception {
         HttpResponse<String> response = get("/healthz");
 
-        assertThat(response.body()).isEqualTo("{\"state\":\"waiting_for_core\",\"configVersion\":0,\"location\":\"\",\"notice\":\"\"}");
+        assertThat(response.body()).isEqualTo("{\"state\":\"waiting_for_core\",\"configVersion\":0,\"location\":\"\",\"notice\":\"\","
+                + "\"peers\":0,\"aclRevision\":null}");
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class TestNetwork implements AutoCloseable {
     private final List<Namespace> namespaces = new ArrayList<>();
     private final Deque<Process> processes = new ArrayDeque<>();
     private final List<String> interfaces = new ArrayList<>();
+    private final List<String> hostLinks = new ArrayList<>();
     private int links;
 
     /** A namespace made by this network; {@link #name()} is what {@code ip netns exec} takes. */
@@ -84,6 +85,24 @@ public final class TestNetwork implements AutoCloseable {
         exec(a, "ip", "link", "set", endA, "up");
         exec(b, "ip", "link", "set", endB, "up");
         return List.of(endA, endB);
+    }
+
+    /**
+     * Joins a namespace to the test's own (host) namespace with a veth pair, so a process started
+     * by the test (core, say) can reach a process inside the namespace. Deleting the namespace on
+     * close removes the pair. Returns the two interface names (host end, namespace end).
+     */
+    public List<String> linkToHost(Namespace namespace, String hostAddress, String namespaceAddress) {
+        int n = ++links;
+        String hostEnd = "vh" + tag + n;
+        String namespaceEnd = "vn" + tag + n;
+        run("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", namespaceEnd, "netns", namespace.name());
+        run("ip", "address", "add", hostAddress, "dev", hostEnd);
+        run("ip", "link", "set", hostEnd, "up");
+        exec(namespace, "ip", "address", "add", namespaceAddress, "dev", namespaceEnd);
+        exec(namespace, "ip", "link", "set", namespaceEnd, "up");
+        hostLinks.add(hostEnd);
+        return List.of(hostEnd, namespaceEnd);
     }
 
     /** Runs a command in a namespace and fails the test if it fails. */
@@ -170,6 +189,10 @@ public final class TestNetwork implements AutoCloseable {
                 }
             }
             runCommand(List.of("ip", "netns", "delete", namespace.name()));
+        }
+        for (String hostEnd : hostLinks) {
+            // normally gone with its peer's namespace; make sure
+            runCommand(List.of("ip", "link", "delete", hostEnd));
         }
         for (String name : interfaces) {
             try {
