@@ -25,6 +25,9 @@ final class Quickstart {
     final int edgeControlPort = freePort();
     final int gatewayControlPort = freePort();
     final int gatewayHealthPort = freePort();
+    final int gatewayWireGuardPort = freePort();
+    /** Unique per run: the interface lives in the host's namespace until {@code reset}. */
+    final String gatewayInterface = "pcq" + Long.toHexString(System.nanoTime() & 0xffffffL);
 
     /** What a command printed and how it ended. */
     record Result(int exitCode, String output) {
@@ -76,6 +79,8 @@ final class Quickstart {
         env.put("PORTCULLIS_EDGE_CONTROL_PORT", Integer.toString(edgeControlPort));
         env.put("PORTCULLIS_GATEWAY_CONTROL_PORT", Integer.toString(gatewayControlPort));
         env.put("PORTCULLIS_GATEWAY_HEALTH_PORT", Integer.toString(gatewayHealthPort));
+        env.put("PORTCULLIS_GATEWAY_WG_PORT", Integer.toString(gatewayWireGuardPort));
+        env.put("PORTCULLIS_GATEWAY_WG_INTERFACE", gatewayInterface);
         env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         return env;
     }

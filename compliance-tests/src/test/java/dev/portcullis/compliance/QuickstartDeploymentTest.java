@@ -46,7 +46,7 @@ class QuickstartDeploymentTest {
     @AfterAll
     void stopDeployment() throws Exception {
         if (quickstart != null) {
-            quickstart.run("stop");
+            quickstart.run("reset");
         }
     }
 
