@@ -9,6 +9,7 @@ import dev.portcullis.edge.tls.PublicCertificate;
 import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.store.CredentialStore;
 import dev.portcullis.protocol.link.LinkState;
+import dev.portcullis.protocol.testing.TestCore;
 import dev.portcullis.protocol.v1.ComponentConfig;
 import dev.portcullis.protocol.v1.ComponentMessage;
 import dev.portcullis.protocol.v1.CoreMessage;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.join.JoinToken;
+import dev.portcullis.protocol.testing.TestCore;
 import dev.portcullis.protocol.v1.ComponentMessage;
 import dev.portcullis.protocol.v1.CoreMessage;
 import dev.portcullis.protocol.v1.Revoked;

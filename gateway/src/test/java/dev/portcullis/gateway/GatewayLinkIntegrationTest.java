@@ -10,6 +10,7 @@ import com.google.protobuf.ByteString;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.testing.TestCore;
 import dev.portcullis.protocol.v1.ComponentConfig;
 import dev.portcullis.protocol.v1.ConfigAck;
 import dev.portcullis.protocol.v1.PeerAdmission;

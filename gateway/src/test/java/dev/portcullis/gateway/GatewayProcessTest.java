@@ -3,6 +3,7 @@ package dev.portcullis.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.gateway.acl.TunnelInterface;
+import dev.portcullis.protocol.testing.TestCore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

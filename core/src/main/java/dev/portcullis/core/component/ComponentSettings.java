@@ -1,7 +1,7 @@
 package dev.portcullis.core.component;
 
 import dev.portcullis.core.error.BadRequestException;
-import dev.portcullis.core.location.Cidr;
+import dev.portcullis.core.location.CidrField;
 import dev.portcullis.core.location.LocationName;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -110,7 +110,7 @@ public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMi
         }
         LinkedHashSet<String> canonical = new LinkedHashSet<>();
         for (String address : addresses) {
-            canonical.add(Cidr.parse(address, "tunnel address").toString());
+            canonical.add(CidrField.parse(address, "tunnel address").toString());
         }
         return List.copyOf(canonical);
     }

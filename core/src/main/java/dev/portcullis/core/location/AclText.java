@@ -129,7 +129,7 @@ public final class AclText {
         }
         LinkedHashSet<String> canonical = new LinkedHashSet<>();
         for (String text : texts) {
-            canonical.add(Cidr.parseNetwork(text, what).toString());
+            canonical.add(CidrField.parseNetwork(text, what).toString());
         }
         return new ArrayList<>(canonical);
     }

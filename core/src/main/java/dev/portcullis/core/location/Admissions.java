@@ -8,6 +8,7 @@ import dev.portcullis.core.link.RefusedUpdateException;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.net.Cidr;
 import dev.portcullis.protocol.v1.AclPolicy;
 import dev.portcullis.protocol.v1.ConfigUpdate;
 import dev.portcullis.protocol.v1.EvictionReason;
@@ -295,7 +296,7 @@ public final class Admissions {
         }
         LinkedHashSet<String> canonical = new LinkedHashSet<>();
         for (String text : texts) {
-            canonical.add(Cidr.parseNetwork(text, "allowed IP").toString());
+            canonical.add(CidrField.parseNetwork(text, "allowed IP").toString());
         }
         return List.copyOf(canonical);
     }
@@ -306,7 +307,7 @@ public final class Admissions {
      */
     private static void checkNoOverlap(List<String> wanted, List<Cidr> taken) {
         for (String text : wanted) {
-            Cidr cidr = Cidr.parse(text, "allowed IP");
+            Cidr cidr = CidrField.parse(text, "allowed IP");
             for (Cidr other : taken) {
                 if (cidr.overlaps(other)) {
                     throw new ConflictException("allowed IP " + cidr + " overlaps " + other

@@ -10,6 +10,7 @@ import dev.portcullis.core.store.Database;
 import dev.portcullis.pki.authority.Sealer;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.net.Cidr;
 import dev.portcullis.protocol.v1.AclPolicy;
 import dev.portcullis.protocol.v1.PeerAdmission;
 import java.sql.Array;
@@ -209,7 +210,7 @@ public final class LocationStore {
                 List<Cidr> taken = new ArrayList<>();
                 while (rs.next()) {
                     for (String text : strings(rs.getArray(1))) {
-                        taken.add(Cidr.parse(text, "stored allowed IP"));
+                        taken.add(CidrField.parse(text, "stored allowed IP"));
                     }
                 }
                 return taken;

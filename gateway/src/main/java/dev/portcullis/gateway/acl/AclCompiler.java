@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.acl;
 
+import dev.portcullis.protocol.net.Cidr;
 import dev.portcullis.protocol.v1.AclPolicy;
 import dev.portcullis.protocol.v1.AclRule;
 import dev.portcullis.protocol.v1.PortRange;
@@ -154,7 +155,7 @@ public final class AclCompiler {
         List<Cidr> cidrs = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             try {
-                cidrs.add(Cidr.parse(texts.get(i)));
+                cidrs.add(Cidr.parseNetwork(texts.get(i)));
             } catch (IllegalArgumentException e) {
                 // Cidr's messages never contain the input, so this one is safe to show and log.
                 throw new InvalidAclPolicyException(where + "[" + i + "]: " + e.getMessage());

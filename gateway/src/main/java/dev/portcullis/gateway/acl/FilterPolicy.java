@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.acl;
 
+import dev.portcullis.protocol.net.Cidr;
 import java.util.List;
 
 /**

@@ -4,6 +4,7 @@ import dev.portcullis.gateway.wireguard.PeerConfig;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ComponentHandler.ConfigRejectedException;
+import dev.portcullis.protocol.net.Cidr;
 import dev.portcullis.protocol.v1.PeerAdmission;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +23,7 @@ import java.util.Set;
  * @param notAfter     when the gateway removes the peer by itself
  * @param sessionId    core's session id (not a secret), for logs and eviction reports
  */
-public record Admission(WireGuardPublicKey publicKey, List<AllowedIp> allowedIps, PresharedKey presharedKey,
+public record Admission(WireGuardPublicKey publicKey, List<Cidr> allowedIps, PresharedKey presharedKey,
                         Instant notAfter, String sessionId) {
 
     /**
@@ -64,12 +65,12 @@ public record Admission(WireGuardPublicKey publicKey, List<AllowedIp> allowedIps
             throw new ConfigRejectedException("admission for " + key + ": between 1 and " + MAX_ALLOWED_IPS_PER_PEER
                     + " allowed IPs are required");
         }
-        Set<AllowedIp> allowed = new LinkedHashSet<>();
+        Set<Cidr> allowed = new LinkedHashSet<>();
         for (String cidr : proto.getAllowedIpsList()) {
             try {
-                allowed.add(AllowedIp.parse(cidr));
+                allowed.add(Cidr.parseClearingHostBits(cidr));
             } catch (IllegalArgumentException e) {
-                throw new ConfigRejectedException("admission for " + key + ": an allowed IP is " + e.getMessage());
+                throw new ConfigRejectedException("admission for " + key + ": an allowed IP " + e.getMessage());
             }
         }
         String session = proto.getSessionId();
@@ -100,7 +101,7 @@ public record Admission(WireGuardPublicKey publicKey, List<AllowedIp> allowedIps
 
     /** What the device is told. */
     PeerConfig peerConfig() {
-        return new PeerConfig(publicKey, presharedKey, allowedIps.stream().map(AllowedIp::toString).toList());
+        return new PeerConfig(publicKey, presharedKey, allowedIps.stream().map(Cidr::toString).toList());
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.portcullis.gateway.wireguard.WireGuardDevice;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ComponentHandler.ConfigRejectedException;
+import dev.portcullis.protocol.net.Cidr;
 import dev.portcullis.protocol.v1.EvictionReason;
 import dev.portcullis.protocol.v1.PeerAdmission;
 import dev.portcullis.protocol.v1.PeerEviction;
@@ -514,11 +515,11 @@ public final class Admissions implements AutoCloseable {
         }
     }
 
-    private static boolean sameAllowedIps(List<AllowedIp> wanted, List<String> onDevice) {
-        Set<AllowedIp> device = new HashSet<>();
+    private static boolean sameAllowedIps(List<Cidr> wanted, List<String> onDevice) {
+        Set<Cidr> device = new HashSet<>();
         for (String cidr : onDevice) {
             try {
-                device.add(AllowedIp.parse(cidr));
+                device.add(Cidr.parseClearingHostBits(cidr));
             } catch (IllegalArgumentException e) {
                 return false;
             }

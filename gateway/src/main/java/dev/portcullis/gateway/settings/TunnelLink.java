@@ -1,7 +1,7 @@
 package dev.portcullis.gateway.settings;
 
-import dev.portcullis.gateway.admission.AllowedIp;
 import dev.portcullis.protocol.link.ComponentHandler.ConfigRejectedException;
+import dev.portcullis.protocol.net.Cidr;
 import dev.portcullis.protocol.v1.WireGuardSettings;
 import java.util.List;
 
@@ -35,9 +35,9 @@ public record TunnelLink(List<String> addresses, int mtu) {
         for (String address : proto.getAddressesList()) {
             try {
                 // Validated strictly; passed on as core wrote it, since an interface address keeps its host bits.
-                AllowedIp.parse(address);
+                Cidr.parseWithPrefixLength(address);
             } catch (IllegalArgumentException e) {
-                throw new ConfigRejectedException("an interface address is " + e.getMessage());
+                throw new ConfigRejectedException("an interface address " + e.getMessage());
             }
             addresses.add(address);
         }

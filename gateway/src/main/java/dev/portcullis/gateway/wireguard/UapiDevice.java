@@ -2,6 +2,7 @@ package dev.portcullis.gateway.wireguard;
 
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.net.Cidr;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -148,7 +149,7 @@ public final class UapiDevice implements WireGuardDevice {
         for (PeerConfig peer : changes.upserts()) {
             List<String> allowed = peer.allowedIps().stream().map(cidr -> {
                 try {
-                    return Cidr.canonical(cidr);
+                    return Cidr.parseClearingHostBits(cidr).toString();
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("allowed IP of peer " + peer.publicKey() + " is not a CIDR");
                 }

@@ -2,8 +2,11 @@ package dev.portcullis.gateway.wireguard;
 
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.net.Cidr;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -348,14 +351,59 @@ final class UapiResponse {
             if (inner.indexOf(':') < 0) {
                 throw new IllegalArgumentException("not an endpoint");
             }
-            address = Cidr.parseAddress(inner);
+            address = endpointAddress(inner);
         } else {
             if (host.indexOf(':') >= 0) {
                 throw new IllegalArgumentException("not an endpoint"); // IPv6 must be bracketed
             }
-            address = Cidr.parseAddress(host);
+            address = endpointAddress(host);
         }
         return new InetSocketAddress(address, (int) port);
+    }
+
+    private static final Pattern ENDPOINT_IPV4 = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
+    private static final Pattern ENDPOINT_IPV6 = Pattern.compile("[0-9a-fA-F:.]{2,45}");
+
+    /**
+     * Parses an endpoint's IPv4 dotted quad or IPv6 literal (no zone, no brackets). Never a host
+     * name. Unlike an allowed IP, an endpoint may be written as {@code ::ffff:a.b.c.d}.
+     */
+    static InetAddress endpointAddress(String text) {
+        if (ENDPOINT_IPV4.matcher(text).matches()) {
+            String[] parts = text.split("\\.");
+            byte[] bytes = new byte[4];
+            for (int i = 0; i < 4; i++) {
+                int octet = Integer.parseInt(parts[i]);
+                if (octet > 255) {
+                    throw new IllegalArgumentException("not an IP address");
+                }
+                bytes[i] = (byte) octet;
+            }
+            try {
+                return InetAddress.getByAddress(bytes);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("not an IP address");
+            }
+        }
+        // Only an IPv6 literal can contain ':'; InetAddress parses it without any lookup.
+        if (text.indexOf(':') >= 0 && ENDPOINT_IPV6.matcher(text).matches()) {
+            try {
+                InetAddress parsed = InetAddress.getByName(text);
+                // "::ffff:a.b.c.d" comes back as IPv4; keep the family that was written.
+                return parsed instanceof Inet6Address ? parsed : Inet6Address.getByAddress(null, mapped(parsed), -1);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("not an IP address");
+            }
+        }
+        throw new IllegalArgumentException("not an IP address");
+    }
+
+    private static byte[] mapped(InetAddress v4) {
+        byte[] out = new byte[16];
+        out[10] = (byte) 0xff;
+        out[11] = (byte) 0xff;
+        System.arraycopy(v4.getAddress(), 0, out, 12, 4);
+        return out;
     }
 
     private static DeviceException rejected(String why, int lineNumber) {
@@ -415,7 +463,7 @@ final class UapiResponse {
                     }
                     String cidr;
                     try {
-                        cidr = Cidr.canonical(text(line, reply));
+                        cidr = Cidr.parseClearingHostBits(text(line, reply)).toString();
                     } catch (IllegalArgumentException e) {
                         throw rejected("allowed_ip is not a CIDR", number);
                     }

@@ -1,6 +1,7 @@
 package dev.portcullis.gateway.wireguard;
 
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.net.Cidr;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -146,7 +147,7 @@ final class WgDump {
             for (String cidr : cidrs) {
                 String canonical;
                 try {
-                    canonical = Cidr.canonical(cidr);
+                    canonical = Cidr.parseClearingHostBits(cidr).toString();
                 } catch (IllegalArgumentException e) {
                     throw rejected("allowed IP is not a CIDR", number);
                 }

@@ -2,6 +2,7 @@ package dev.portcullis.gateway.wireguard;
 
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
+import dev.portcullis.protocol.net.Cidr;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -117,7 +118,8 @@ public final class WgToolDevice implements WireGuardDevice {
             Arrays.fill(encoded, (byte) 0);
             // A [Peer] section without AllowedIPs leaves the peer with none: wg replaces them.
             if (!peer.allowedIps().isEmpty()) {
-                List<String> canonical = peer.allowedIps().stream().map(Cidr::canonical).toList();
+                List<String> canonical = peer.allowedIps().stream()
+                        .map(cidr -> Cidr.parseClearingHostBits(cidr).toString()).toList();
                 config.raw("AllowedIPs = " + String.join(", ", canonical));
             }
         }

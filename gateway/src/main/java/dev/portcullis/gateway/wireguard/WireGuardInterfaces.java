@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.wireguard;
 
+import dev.portcullis.protocol.net.Cidr;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -267,7 +268,7 @@ public final class WireGuardInterfaces {
             throw new IllegalArgumentException("MTU must be " + MIN_MTU + ".." + MAX_MTU);
         }
         for (String cidr : addressCidrs) {
-            String address = Cidr.parse(cidr).interfaceAddress();
+            String address = Cidr.parseWithPrefixLength(cidr).toString(); // host bits kept
             HostCommand.require(commands.run("ip", List.of("address", "replace", address, "dev", name)),
                     "ip address replace " + address + " dev " + name);
         }

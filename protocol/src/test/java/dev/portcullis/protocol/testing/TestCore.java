@@ -1,4 +1,4 @@
-package dev.portcullis.gateway;
+package dev.portcullis.protocol.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,23 +45,24 @@ import javax.net.ssl.TrustManager;
 /**
  * Core as far as a component can tell: a real CA, core's real client certificate, and gRPC over
  * real TLS on loopback. It adopts a component with the join ceremony and opens control streams.
+ * Shared with the edge-proxy and gateway tests through this module's test-jar.
  */
-final class TestCore implements AutoCloseable {
+public final class TestCore implements AutoCloseable {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final Clock clock = Clock.systemUTC();
     private final CertificateAuthority ca = CertificateAuthority.create("Portcullis test CA", clock);
     private final KeyMaterial coreKey = ca.issueCore(Duration.ofDays(1));
     private final List<ManagedChannel> channels = new ArrayList<>();
-    final String componentId = UUID.randomUUID().toString();
+    public final String componentId = UUID.randomUUID().toString();
 
-    JoinToken mintToken() {
+    public JoinToken mintToken() {
         return JoinToken.mint(componentId, CaFingerprint.of(ca.certificate()));
     }
 
     /** Join, then Complete, over the component's setup-mode TLS (its certificate is self-signed there). */
-    void adopt(int controlPort, PeerIdentity.Role role) throws Exception {
+    public void adopt(int controlPort, PeerIdentity.Role role) throws Exception {
         ManagedChannel setup = dial(controlPort, InsecureTrustManagerFactory.INSTANCE.getTrustManagers()[0]);
         try {
             JoinProof proof = ComponentSetupGrpc.newBlockingStub(setup).withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -79,7 +80,7 @@ final class TestCore implements AutoCloseable {
     }
 
     /** Opens a control stream over mTLS, checking the component's certificate and identity as core does. */
-    Session openControl(int controlPort, PeerIdentity.Role role) {
+    public Session openControl(int controlPort, PeerIdentity.Role role) {
         PinnedTrustManager trust = PinnedTrustManager.pinning(ca.certificate(),
                 PeerPolicy.only(PeerIdentity.component(role, componentId)), clock, reason -> { });
         ManagedChannel channel = dial(controlPort, trust);
@@ -110,7 +111,7 @@ final class TestCore implements AutoCloseable {
         return role == PeerIdentity.Role.EDGE_PROXY ? ComponentKind.COMPONENT_KIND_EDGE_PROXY : ComponentKind.COMPONENT_KIND_GATEWAY;
     }
 
-    static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    public static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waiting for: " + what).isLessThan(deadline);
@@ -126,22 +127,22 @@ final class TestCore implements AutoCloseable {
     }
 
     /** One control stream as core sees it. */
-    static final class Session implements StreamObserver<ComponentMessage> {
+    public static final class Session implements StreamObserver<ComponentMessage> {
         private final BlockingQueue<ComponentMessage> received = new LinkedBlockingQueue<>();
-        final List<ComponentMessage> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final CompletableFuture<Status> closed = new CompletableFuture<>();
+        public final List<ComponentMessage> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        public final CompletableFuture<Status> closed = new CompletableFuture<>();
         private StreamObserver<CoreMessage> toComponent;
 
-        synchronized void send(CoreMessage message) {
+        public synchronized void send(CoreMessage message) {
             toComponent.onNext(message);
         }
 
-        synchronized void hangUp() {
+        public synchronized void hangUp() {
             toComponent.onError(Status.CANCELLED.withDescription("core hangs up").asRuntimeException());
         }
 
         /** The next message of this kind; others (telemetry, pongs) are skipped but kept in {@link #seen}. */
-        ComponentMessage expect(ComponentMessage.BodyCase body) throws InterruptedException {
+        public ComponentMessage expect(ComponentMessage.BodyCase body) throws InterruptedException {
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (true) {
                 ComponentMessage message = received.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -1,13 +1,20 @@
-package dev.portcullis.gateway.acl;
+package dev.portcullis.protocol.net;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * An IPv4 or IPv6 network in canonical form: host bits zero, IPv6 written as RFC 5952 text. Parsed
- * by hand from a strict grammar, never through {@code InetAddress} (which falls back to a DNS
- * lookup for text it does not recognise as a literal).
+ * An IPv4 or IPv6 address with a prefix length, {@code 10.80.0.1/24} or {@code fd00::/64}, printed
+ * in one canonical form (IPv6 as RFC 5952 text). Parsed by hand from a strict grammar, never through
+ * {@code InetAddress} (which falls back to a DNS lookup for text it does not recognise as a
+ * literal): decimal octets without leading zeros, colon-hex groups with at most one {@code ::}, no
+ * zone index, no brackets, no embedded dotted IPv4, no whitespace. Parse failures are
+ * {@link IllegalArgumentException}s whose message never contains the input; callers map them to
+ * their own typed errors.
+ * <p>
+ * The value keeps host bits as written (an interface address needs them); {@link #parseNetwork}
+ * refuses them and {@link #network()} clears them. Equality compares the bits as kept.
  * <p>
  * The 128-bit value is kept as two longs; an IPv4 address occupies the top 32 bits of {@code high},
  * so that masking and containment work the same for both families.
@@ -53,10 +60,10 @@ public final class Cidr implements Comparable<Cidr> {
     }
 
     /**
-     * Parses {@code address/prefix} or a bare address (a host: /32 or /128). The exception message
-     * never contains the input.
+     * Parses {@code address/prefix} or a bare address (a host: /32 or /128), keeping host bits as
+     * written.
      *
-     * @throws IllegalArgumentException if the text is not a canonical-able CIDR, or has host bits set
+     * @throws IllegalArgumentException if the text is not a CIDR
      */
     public static Cidr parse(String text) {
         if (text == null || text.isEmpty() || text.length() > MAX_TEXT_LENGTH) {
@@ -68,17 +75,52 @@ public final class Cidr implements Comparable<Cidr> {
         Family family = ipv6 ? Family.IPV6 : Family.IPV4;
         long[] value = ipv6 ? parseIpv6(address) : parseIpv4(address);
         int prefix = slash < 0 ? family.bits() : parsePrefix(text.substring(slash + 1), family);
-        Cidr cidr = new Cidr(family, value[0], value[1], prefix);
-        Cidr network = cidr.network();
-        if (!network.equals(cidr)) {
-            throw new IllegalArgumentException("has host bits set (the network is " + network + ")");
+        return new Cidr(family, value[0], value[1], prefix);
+    }
+
+    /**
+     * Parses {@code address/prefix} only: a bare address is refused, for text (from a device, or an
+     * allowed IP or interface address from core) that always carries its prefix length. Host bits
+     * are kept as written.
+     *
+     * @throws IllegalArgumentException if the text is not a CIDR with an explicit prefix length
+     */
+    public static Cidr parseWithPrefixLength(String text) {
+        if (text == null || text.indexOf('/') <= 0) {
+            throw new IllegalArgumentException("is not a CIDR (address/prefix)");
+        }
+        return parse(text);
+    }
+
+    /**
+     * Parses {@code address/prefix} as {@link #parseWithPrefixLength} and clears host bits, as
+     * WireGuard itself does with allowed IPs: two spellings of one network give equal values and the
+     * text the device reports back.
+     *
+     * @throws IllegalArgumentException if the text is not a CIDR with an explicit prefix length
+     */
+    public static Cidr parseClearingHostBits(String text) {
+        return parseWithPrefixLength(text).network();
+    }
+
+    /**
+     * Parses a network, as {@link #parse}, but refuses host bits: {@code 10.1.2.0/24}, not
+     * {@code 10.1.2.3/24}, since a policy naming {@code 10.1.2.3/24} is almost always a typo.
+     *
+     * @throws IllegalArgumentException if the text is not a CIDR, or has host bits set
+     */
+    public static Cidr parseNetwork(String text) {
+        Cidr cidr = parse(text);
+        if (!cidr.isNetwork()) {
+            throw new IllegalArgumentException("has host bits set (the network is " + cidr.network() + ")");
         }
         return cidr;
     }
 
     /**
      * The networks in canonical order without duplicates and without networks that another one in
-     * the list already covers. The result is what nftables would match anyway, written once.
+     * the list already covers. The result is what nftables would match anyway, written once. Meant
+     * for networks ({@link #parseNetwork}); with host bits kept, entries are compared as written.
      */
     public static List<Cidr> normalize(List<Cidr> cidrs) {
         List<Cidr> sorted = new ArrayList<>(cidrs);
@@ -101,21 +143,34 @@ public final class Cidr implements Comparable<Cidr> {
         return prefixLength;
     }
 
-    /** Whether every address of {@code other} is in this network. */
+    /** Whether no bit after the prefix is set. */
+    public boolean isNetwork() {
+        return network().equals(this);
+    }
+
+    /** The same prefix with host bits cleared: {@code 10.1.2.0/24} for {@code 10.1.2.3/24}. */
+    public Cidr network() {
+        return new Cidr(family, high & highMask(prefixLength), low & lowMask(prefixLength), prefixLength);
+    }
+
+    /** Whether every address of {@code other}'s network is in this network. */
     public boolean contains(Cidr other) {
         if (other.family != family || other.prefixLength < prefixLength) {
             return false;
         }
-        return (other.high & highMask(prefixLength)) == high && (other.low & lowMask(prefixLength)) == low;
+        long highMask = highMask(prefixLength);
+        long lowMask = lowMask(prefixLength);
+        return (other.high & highMask) == (high & highMask) && (other.low & lowMask) == (low & lowMask);
+    }
+
+    /** Whether the two networks share an address; within one family that means one contains the other. */
+    public boolean overlaps(Cidr other) {
+        return contains(other) || other.contains(this);
     }
 
     @Override
     public int compareTo(Cidr other) {
         return ORDER.compare(this, other);
-    }
-
-    private Cidr network() {
-        return new Cidr(family, high & highMask(prefixLength), low & lowMask(prefixLength), prefixLength);
     }
 
     private static long highMask(int prefix) {
@@ -224,7 +279,7 @@ public final class Cidr implements Comparable<Cidr> {
     }
 
     /** ASCII digits only, at most {@code maxDigits}, no leading zero; -1 if not such a number. */
-    static int parseDecimal(String text, int maxDigits) {
+    private static int parseDecimal(String text, int maxDigits) {
         if (text.isEmpty() || text.length() > maxDigits || (text.length() > 1 && text.charAt(0) == '0')) {
             return -1;
         }
@@ -239,7 +294,10 @@ public final class Cidr implements Comparable<Cidr> {
         return value;
     }
 
-    /** Canonical text: {@code 10.0.0.0/8}, {@code fd00:1::/64} (RFC 5952). Always with the prefix length. */
+    /**
+     * Canonical text: {@code 10.0.0.0/8}, {@code fd00:1::/64} (RFC 5952), {@code 10.80.0.1/24} (host
+     * bits as kept). Always with the prefix length.
+     */
     @Override
     public String toString() {
         return (family == Family.IPV4 ? ipv4Text() : ipv6Text()) + "/" + prefixLength;
