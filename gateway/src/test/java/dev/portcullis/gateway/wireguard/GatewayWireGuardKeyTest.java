@@ -97,10 +97,13 @@ class GatewayWireGuardKeyTest {
                 Callable<WireGuardPrivateKey> start = () -> GatewayWireGuardKey.loadOrCreate(directory);
                 keys.add(pool.submit(start));
             }
-            WireGuardPrivateKey onDisk = GatewayWireGuardKey.load(directory.resolve(GatewayWireGuardKey.FILE_NAME));
+            List<WireGuardPrivateKey> returned = new ArrayList<>();
             for (Future<WireGuardPrivateKey> key : keys) {
-                assertThat(key.get()).isEqualTo(onDisk);
+                returned.add(key.get());
             }
+            // Read only after every start finished (reading earlier raced the first write).
+            WireGuardPrivateKey onDisk = GatewayWireGuardKey.load(directory.resolve(GatewayWireGuardKey.FILE_NAME));
+            assertThat(returned).allSatisfy(key -> assertThat(key).isEqualTo(onDisk));
         } finally {
             pool.shutdownNow();
         }
