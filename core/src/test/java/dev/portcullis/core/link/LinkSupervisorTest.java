@@ -425,7 +425,7 @@ class LinkSupervisorTest {
         supervisor = newSupervisor();
         supervisor.start();
         awaitConnected(gateway);
-        assertThat(gateway.handler().connects.get()).isEqualTo(2);
+        Eventually.await("component saw the second connection", () -> gateway.handler().connects.get() == 2);
         assertThat(directory.issued(gateway.id())).hasSize(1);
     }
 
@@ -439,7 +439,7 @@ class LinkSupervisorTest {
         RecordingHandler handler = new RecordingHandler();
         ComponentLink restarted = startLink(gateway.stateDir(), Optional.empty(), port, handler);
         awaitConnected(new Running(gateway.id(), restarted, handler, gateway.stateDir()));
-        assertThat(handler.configs).isNotEmpty();
+        Eventually.await("configuration applied after the restart", () -> !handler.configs.isEmpty());
         assertThat(directory.issued(gateway.id())).hasSize(1);
     }
 
