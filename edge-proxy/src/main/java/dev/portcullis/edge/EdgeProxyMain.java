@@ -1,13 +1,13 @@
 package dev.portcullis.edge;
 
 import dev.portcullis.edge.tls.PublicCertificate;
+import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.join.JoinToken;
-import dev.portcullis.pki.store.CredentialStore;
+import dev.portcullis.protocol.link.ComponentStartup.StartupRefusedException;
+import dev.portcullis.protocol.link.ComponentStartup;
 import dev.portcullis.protocol.link.JoinTokenSource;
-import dev.portcullis.protocol.link.ListenAddress;
 import dev.portcullis.protocol.link.SoftwareVersion;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,11 +17,11 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** Command line of the edge-proxy process. Parses options, starts {@link EdgeProxy}, waits until it stops. */
 @Command(name = "portcullis-edge-proxy", mixinStandardHelpOptions = true, versionProvider = EdgeProxyMain.Version.class,
@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
             "%nExit status: 0 stopped, 1 could not start, 2 bad usage, 3 revoked by core."})
 public final class EdgeProxyMain implements Callable<Integer> {
 
-    public static final int EXIT_STARTUP_FAILED = 1;
-    public static final int EXIT_REVOKED = 3;
+    public static final int EXIT_STARTUP_FAILED = ComponentStartup.EXIT_STARTUP_FAILED;
+    public static final int EXIT_REVOKED = ComponentStartup.EXIT_REVOKED;
 
     private static final Logger LOG = LoggerFactory.getLogger(EdgeProxyMain.class);
 
@@ -92,7 +92,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
         EdgeProxy proxy;
         try {
             proxy = EdgeProxy.start(config());
-        } catch (StartupException e) {
+        } catch (StartupRefusedException e) {
             return fail(e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.debug("start failed", e);
@@ -104,40 +104,25 @@ public final class EdgeProxyMain implements Callable<Integer> {
     }
 
     /** Everything the options say, checked before anything is started or bound. */
-    EdgeProxy.Config config() throws StartupException {
-        InetSocketAddress control = address("--control-listen", controlListen);
-        InetSocketAddress publicAddress = address("--public-listen", publicListen);
-        Optional<JoinToken> token;
-        try {
-            token = JoinTokenSource.resolve(joinToken, joinTokenFile, environment);
-        } catch (JoinTokenSource.UnusableJoinTokenException e) {
-            throw new StartupException(e.getMessage());
-        }
-        boolean adopted;
-        try {
-            adopted = new CredentialStore(stateDir).load().isPresent();
-        } catch (UncheckedIOException e) {
-            throw new StartupException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-        }
-        if (!adopted && token.isEmpty()) {
-            throw new StartupException("this edge-proxy is not adopted yet (no credentials in " + stateDir + ") and no join token "
-                    + "was given: register it in core with 'portcullis-admin component add', then start it with "
-                    + "--join-token-file FILE (or --join-token TOKEN, or " + JoinTokenSource.ENVIRONMENT_VARIABLE + ")");
-        }
+    EdgeProxy.Config config() throws StartupRefusedException {
+        InetSocketAddress control = ComponentStartup.listenAddress("--control-listen", controlListen);
+        InetSocketAddress publicAddress = ComponentStartup.listenAddress("--public-listen", publicListen);
+        Optional<JoinToken> token = ComponentStartup.joinToken(PeerIdentity.Role.EDGE_PROXY, joinToken, joinTokenFile,
+                environment, stateDir);
         Clock clock = Clock.systemUTC();
         return new EdgeProxy.Config(control, publicAddress, stateDir, token, publicCertificate(publicAddress, clock),
                 clock, SoftwareVersion.of("dev.portcullis", "portcullis-edge-proxy"));
     }
 
-    private PublicCertificate publicCertificate(InetSocketAddress publicAddress, Clock clock) throws StartupException {
+    private PublicCertificate publicCertificate(InetSocketAddress publicAddress, Clock clock) throws StartupRefusedException {
         if ((publicTlsCert == null) != (publicTlsKey == null)) {
-            throw new StartupException("give both --public-tls-cert and --public-tls-key, or neither (for an ephemeral certificate)");
+            throw new StartupRefusedException("give both --public-tls-cert and --public-tls-key, or neither (for an ephemeral certificate)");
         }
         if (publicTlsCert != null) {
             try {
                 return PublicCertificate.load(publicTlsCert, publicTlsKey, clock);
             } catch (PublicCertificate.UnusableCertificateException e) {
-                throw new StartupException(e.getMessage());
+                throw new StartupRefusedException(e.getMessage());
             }
         }
         Set<String> names = publicAddress.getAddress().isAnyLocalAddress()
@@ -148,27 +133,10 @@ public final class EdgeProxyMain implements Callable<Integer> {
         return ephemeral;
     }
 
-    private static InetSocketAddress address(String option, String value) throws StartupException {
-        try {
-            return ListenAddress.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new StartupException(option + ": " + e.getMessage());
-        }
-    }
-
     private int fail(String message) {
         spec.commandLine().getErr().println("portcullis-edge-proxy: " + message);
         spec.commandLine().getErr().flush();
         return EXIT_STARTUP_FAILED;
-    }
-
-    /** The process cannot start; the message says what to do and contains no secret. */
-    static final class StartupException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        StartupException(String message) {
-            super(message);
-        }
     }
 
     /** Reports the packaged version. */

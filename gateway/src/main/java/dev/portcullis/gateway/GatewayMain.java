@@ -1,13 +1,13 @@
 package dev.portcullis.gateway;
 
 import dev.portcullis.gateway.wireguard.WireGuardInterfaces;
+import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.join.JoinToken;
-import dev.portcullis.pki.store.CredentialStore;
+import dev.portcullis.protocol.link.ComponentStartup.StartupRefusedException;
+import dev.portcullis.protocol.link.ComponentStartup;
 import dev.portcullis.protocol.link.JoinTokenSource;
-import dev.portcullis.protocol.link.ListenAddress;
 import dev.portcullis.protocol.link.SoftwareVersion;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,11 +17,11 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** Command line of the gateway process. Parses options, starts {@link Gateway}, waits until it stops. */
 @Command(name = "portcullis-gateway", mixinStandardHelpOptions = true, versionProvider = GatewayMain.Version.class,
@@ -36,8 +36,8 @@ import picocli.CommandLine.Spec;
             "%nExit status: 0 stopped, 1 could not start, 2 bad usage, 3 revoked by core."})
 public final class GatewayMain implements Callable<Integer> {
 
-    public static final int EXIT_STARTUP_FAILED = 1;
-    public static final int EXIT_REVOKED = 3;
+    public static final int EXIT_STARTUP_FAILED = ComponentStartup.EXIT_STARTUP_FAILED;
+    public static final int EXIT_REVOKED = ComponentStartup.EXIT_REVOKED;
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayMain.class);
 
@@ -100,7 +100,7 @@ public final class GatewayMain implements Callable<Integer> {
         Gateway gateway;
         try {
             gateway = Gateway.start(config());
-        } catch (StartupException e) {
+        } catch (StartupRefusedException e) {
             return fail(e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.debug("start failed", e);
@@ -112,65 +112,33 @@ public final class GatewayMain implements Callable<Integer> {
     }
 
     /** Everything the options say, checked before anything is started or bound. */
-    Gateway.Config config() throws StartupException {
-        InetSocketAddress control = address("--control-listen", controlListen);
-        InetSocketAddress health = address("--health-listen", healthListen);
+    Gateway.Config config() throws StartupRefusedException {
+        InetSocketAddress control = ComponentStartup.listenAddress("--control-listen", controlListen);
+        InetSocketAddress health = ComponentStartup.listenAddress("--health-listen", healthListen);
         WireGuardInterfaces.Implementation implementation = implementation();
         if (wgListenPort < 1 || wgListenPort > 65_535) {
-            throw new StartupException("--wg-listen-port: must be between 1 and 65535");
+            throw new StartupRefusedException("--wg-listen-port: must be between 1 and 65535");
         }
-        Optional<JoinToken> token;
-        try {
-            token = JoinTokenSource.resolve(joinToken, joinTokenFile, environment);
-        } catch (JoinTokenSource.UnusableJoinTokenException e) {
-            throw new StartupException(e.getMessage());
-        }
-        boolean adopted;
-        try {
-            adopted = new CredentialStore(stateDir).load().isPresent();
-        } catch (UncheckedIOException e) {
-            throw new StartupException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-        }
-        if (!adopted && token.isEmpty()) {
-            throw new StartupException("this gateway is not adopted yet (no credentials in " + stateDir + ") and no join token "
-                    + "was given: register it in core with 'portcullis-admin component add', then start it with "
-                    + "--join-token-file FILE (or --join-token TOKEN, or " + JoinTokenSource.ENVIRONMENT_VARIABLE + ")");
-        }
+        Optional<JoinToken> token = ComponentStartup.joinToken(PeerIdentity.Role.GATEWAY, joinToken, joinTokenFile,
+                environment, stateDir);
         return new Gateway.Config(control, health, stateDir, token, Clock.systemUTC(),
                 SoftwareVersion.of("dev.portcullis", "portcullis-gateway"), wgListenPort,
                 HostDataPlane.opener(wgInterface, implementation));
     }
 
-    private WireGuardInterfaces.Implementation implementation() throws StartupException {
+    private WireGuardInterfaces.Implementation implementation() throws StartupRefusedException {
         return switch (wgImplementation.toLowerCase(Locale.ROOT)) {
             case "auto" -> WireGuardInterfaces.Implementation.AUTO;
             case "userspace" -> WireGuardInterfaces.Implementation.USERSPACE;
             case "kernel" -> WireGuardInterfaces.Implementation.KERNEL;
-            default -> throw new StartupException("--wg-implementation: must be auto, userspace or kernel");
+            default -> throw new StartupRefusedException("--wg-implementation: must be auto, userspace or kernel");
         };
-    }
-
-    private static InetSocketAddress address(String option, String value) throws StartupException {
-        try {
-            return ListenAddress.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new StartupException(option + ": " + e.getMessage());
-        }
     }
 
     private int fail(String message) {
         spec.commandLine().getErr().println("portcullis-gateway: " + message);
         spec.commandLine().getErr().flush();
         return EXIT_STARTUP_FAILED;
-    }
-
-    /** The process cannot start; the message says what to do and contains no secret. */
-    static final class StartupException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        StartupException(String message) {
-            super(message);
-        }
     }
 
     /** Reports the packaged version. */
