@@ -7,12 +7,10 @@ import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ListenAddress;
 import dev.portcullis.protocol.link.TelemetryReporter;
 import dev.portcullis.protocol.v1.ComponentMessage;
-import dev.portcullis.protocol.v1.PeerEviction;
 import dev.portcullis.protocol.v1.PeerStats;
 import dev.portcullis.protocol.v1.Telemetry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,10 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -31,13 +25,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's telemetry to core, every {@link #INTERVAL} and once when a control stream opens:
- * process health (uptime, memory, configuration version), statistics of the peers whose endpoint,
- * handshake or counters changed since the last report on this stream (all of them in the first),
- * the local evictions core has not heard of yet, and the ACL's dropped-packet counter.
+ * the common report of {@link TelemetryReporter} (uptime, memory, configuration version) plus
+ * statistics of the peers whose endpoint, handshake or counters changed since the last report on
+ * this stream (all of them in the first), the local evictions core has not heard of yet, and the
+ * ACL's dropped-packet counter.
  * <p>
  * An eviction report leaves the queue only once a report carrying it was handed to the stream;
- * while core is away nothing is sent and everything waits. One daemon thread; {@code this}
- * guards {@code lastReported}, so a report and the reset for a new stream never interleave.
+ * while core is away nothing is sent and everything waits. {@code this} guards {@code lastReported}
+ * and {@code presentInFlight}, so a report and the reset for a new stream never interleave.
  */
 public final class PeerTelemetry implements AutoCloseable {
 
@@ -54,15 +49,12 @@ public final class PeerTelemetry implements AutoCloseable {
 
     private final Admissions admissions;
     private final LongSupplier aclDroppedPackets;
-    private final Predicate<ComponentMessage> sender;
-    private final LongSupplier configVersion;
-    private final LongSupplier residentBytes;
-    private final Clock clock;
-    private final Instant startedAt;
-    private final ScheduledExecutorService executor;
+    private final TelemetryReporter reporter;
 
     /** Guarded by this. What core last received per peer on the current stream. */
     private final Map<WireGuardPublicKey, PeerStats> lastReported = new HashMap<>();
+    /** Guarded by this. The peers on the device when the report being sent was built; null if unread. */
+    private Set<WireGuardPublicKey> presentInFlight;
 
     /**
      * @param admissions        the peers and the local eviction queue
@@ -76,22 +68,23 @@ public final class PeerTelemetry implements AutoCloseable {
                          LongSupplier configVersion, LongSupplier residentBytes, Clock clock) {
         this.admissions = Objects.requireNonNull(admissions, "admissions");
         this.aclDroppedPackets = Objects.requireNonNull(aclDroppedPackets, "aclDroppedPackets");
-        this.sender = Objects.requireNonNull(sender, "sender");
-        this.configVersion = Objects.requireNonNull(configVersion, "configVersion");
-        this.residentBytes = Objects.requireNonNull(residentBytes, "residentBytes");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.startedAt = clock.instant();
-        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "telemetry");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.reporter = new TelemetryReporter(sender, configVersion, residentBytes, clock,
+                new TelemetryReporter.Contribution() {
+                    @Override
+                    public void addTo(Telemetry.Builder report) {
+                        addPeerReport(report);
+                    }
+
+                    @Override
+                    public void delivered(Telemetry report) {
+                        markDelivered(report);
+                    }
+                });
     }
 
     /** Starts the periodic reports. */
     public PeerTelemetry start() {
-        long period = INTERVAL.toMillis();
-        executor.scheduleAtFixedRate(this::reportQuietly, period, period, TimeUnit.MILLISECONDS);
+        reporter.start();
         return this;
     }
 
@@ -103,27 +96,21 @@ public final class PeerTelemetry implements AutoCloseable {
         synchronized (this) {
             lastReported.clear();
         }
-        try {
-            executor.execute(this::reportQuietly);
-        } catch (RejectedExecutionException e) {
-            // Closed: nothing more to report.
-        }
+        reporter.reportSoon();
     }
 
     /** Builds and sends one report now; false (and nothing is marked as delivered) if core is not connected. */
-    public synchronized boolean report() {
-        Instant now = clock.instant();
-        Telemetry.Builder telemetry = Telemetry.newBuilder()
-                .setSentAtUnixMillis(now.toEpochMilli())
-                .setConfigVersion(configVersion.getAsLong())
-                .setUptimeSeconds(Math.max(0, Duration.between(startedAt, now).getSeconds()))
-                .setRssBytes(Math.max(0, residentBytes.getAsLong()))
-                .setAclDroppedPackets(Math.max(0, aclDroppedPackets.getAsLong()));
-        List<PeerStats> changed = new ArrayList<>();
-        Set<WireGuardPublicKey> present = null;
+    public boolean report() {
+        return reporter.report();
+    }
+
+    private synchronized void addPeerReport(Telemetry.Builder report) {
+        report.setAclDroppedPackets(Math.max(0, aclDroppedPackets.getAsLong()));
+        presentInFlight = null;
         try {
             List<PeerState> peers = admissions.peerStates();
-            present = new HashSet<>();
+            Set<WireGuardPublicKey> present = new HashSet<>();
+            List<PeerStats> changed = new ArrayList<>();
             for (PeerState peer : peers) {
                 present.add(peer.publicKey());
                 PeerStats stats = stats(peer);
@@ -131,22 +118,22 @@ public final class PeerTelemetry implements AutoCloseable {
                     changed.add(stats);
                 }
             }
+            report.addAllPeers(changed);
+            presentInFlight = present;
         } catch (DeviceException | RuntimeException e) {
             LOG.warn("telemetry without peer statistics: cannot read the WireGuard interface ({})", e.getMessage());
         }
-        List<PeerEviction> evictions = admissions.pendingEvictions(MAX_EVICTIONS_PER_REPORT);
-        telemetry.addAllPeers(changed).addAllEvictions(evictions);
-        if (!sender.test(ComponentMessage.newBuilder().setTelemetry(telemetry).build())) {
-            return false;
+        report.addAllEvictions(admissions.pendingEvictions(MAX_EVICTIONS_PER_REPORT));
+    }
+
+    private synchronized void markDelivered(Telemetry report) {
+        admissions.evictionsDelivered(report.getEvictionsList());
+        if (presentInFlight != null) {
+            lastReported.keySet().retainAll(presentInFlight);
         }
-        admissions.evictionsDelivered(evictions);
-        if (present != null) {
-            lastReported.keySet().retainAll(present);
-        }
-        for (PeerStats stats : changed) {
+        for (PeerStats stats : report.getPeersList()) {
             lastReported.put(WireGuardPublicKey.fromBytes(stats.getPublicKey().toByteArray()), stats);
         }
-        return true;
     }
 
     static PeerStats stats(PeerState peer) {
@@ -159,17 +146,8 @@ public final class PeerTelemetry implements AutoCloseable {
         return stats.build();
     }
 
-    private void reportQuietly() {
-        try {
-            report();
-        } catch (RuntimeException e) {
-            // A failed report must not stop the schedule; the next one tries again.
-            LOG.debug("telemetry not sent: {}", e.toString());
-        }
-    }
-
     @Override
     public void close() {
-        executor.shutdownNow();
+        reporter.close();
     }
 }

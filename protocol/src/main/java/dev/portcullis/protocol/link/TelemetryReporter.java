@@ -32,6 +32,7 @@ public final class TelemetryReporter implements AutoCloseable {
     private final Clock clock;
     private final Instant startedAt;
     private final ScheduledExecutorService executor;
+    private final Contribution contribution;
 
     /**
      * @param sender        sends on the control stream; false when core is not connected (e.g. {@code ComponentLink::send})
@@ -41,6 +42,13 @@ public final class TelemetryReporter implements AutoCloseable {
      */
     public TelemetryReporter(Predicate<ComponentMessage> sender, LongSupplier configVersion, LongSupplier residentBytes,
                              Clock clock) {
+        this(sender, configVersion, residentBytes, clock, Contribution.NONE);
+    }
+
+    /** As above, with component-specific fields added to every report (a gateway's peer statistics). */
+    public TelemetryReporter(Predicate<ComponentMessage> sender, LongSupplier configVersion, LongSupplier residentBytes,
+                             Clock clock, Contribution contribution) {
+        this.contribution = Objects.requireNonNull(contribution, "contribution");
         this.sender = Objects.requireNonNull(sender, "sender");
         this.configVersion = Objects.requireNonNull(configVersion, "configVersion");
         this.residentBytes = Objects.requireNonNull(residentBytes, "residentBytes");
@@ -70,19 +78,39 @@ public final class TelemetryReporter implements AutoCloseable {
     }
 
     /** The report as it would be sent now. */
-    public Telemetry snapshot() {
+    public synchronized Telemetry snapshot() {
         Instant now = clock.instant();
-        return Telemetry.newBuilder()
+        Telemetry.Builder report = Telemetry.newBuilder()
                 .setSentAtUnixMillis(now.toEpochMilli())
                 .setConfigVersion(configVersion.getAsLong())
                 .setUptimeSeconds(Math.max(0, Duration.between(startedAt, now).getSeconds()))
-                .setRssBytes(Math.max(0, residentBytes.getAsLong()))
-                .build();
+                .setRssBytes(Math.max(0, residentBytes.getAsLong()));
+        contribution.addTo(report);
+        return report.build();
     }
 
-    /** Sends a report now; false if core is not connected. */
-    public boolean report() {
-        return sender.test(ComponentMessage.newBuilder().setTelemetry(snapshot()).build());
+    /** Sends a report now; false (and the contribution is not told it was delivered) if core is not connected. */
+    public synchronized boolean report() {
+        Telemetry report = snapshot();
+        if (!sender.test(ComponentMessage.newBuilder().setTelemetry(report).build())) {
+            return false;
+        }
+        contribution.delivered(report);
+        return true;
+    }
+
+    /**
+     * What a component adds to the common report. Called under the reporter's lock, one report at
+     * a time: {@link #addTo} while building, {@link #delivered} only if that report reached the stream.
+     */
+    public interface Contribution {
+
+        Contribution NONE = report -> { };
+
+        void addTo(Telemetry.Builder report);
+
+        default void delivered(Telemetry report) {
+        }
     }
 
     private void reportQuietly() {
