@@ -1,10 +1,12 @@
 package dev.portcullis.edge;
 
+import com.google.protobuf.ByteString;
 import dev.portcullis.edge.forward.Forwarder;
 import dev.portcullis.edge.settings.EdgeSettingsHolder;
 import dev.portcullis.protocol.link.ComponentHandler;
 import dev.portcullis.protocol.v1.ComponentConfig;
 import dev.portcullis.protocol.v1.ConfigUpdate;
+import dev.portcullis.protocol.v1.Hello;
 import dev.portcullis.protocol.v1.ProxyResponse;
 import java.util.function.Consumer;
 
@@ -17,14 +19,27 @@ final class EdgeControlHandler implements ComponentHandler {
 
     private final EdgeSettingsHolder settings;
     private final Forwarder forwarder;
+    private final ByteString publicTrustAnchorSha256;
     private final Runnable onConnected;
     private final Consumer<String> onRevoked;
 
-    EdgeControlHandler(EdgeSettingsHolder settings, Forwarder forwarder, Runnable onConnected, Consumer<String> onRevoked) {
+    /**
+     * @param publicTrustAnchorSha256 the pin of the public listener's chain (see
+     *                                {@code PublicCertificate#trustAnchorPin}), told to core in every Hello
+     */
+    EdgeControlHandler(EdgeSettingsHolder settings, Forwarder forwarder, byte[] publicTrustAnchorSha256, Runnable onConnected,
+                       Consumer<String> onRevoked) {
         this.settings = settings;
         this.forwarder = forwarder;
+        this.publicTrustAnchorSha256 = ByteString.copyFrom(publicTrustAnchorSha256);
         this.onConnected = onConnected;
         this.onRevoked = onRevoked;
+    }
+
+    /** Core puts this pin into the invite links it mints for this proxy's public origin. */
+    @Override
+    public void describe(Hello.Builder hello) {
+        hello.setPublicTrustAnchorSha256(publicTrustAnchorSha256);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.portcullis.edge.forward.Forwarder;
 import dev.portcullis.edge.forward.LinkCoreChannel;
 import dev.portcullis.edge.http.PublicHttpServer;
 import dev.portcullis.edge.ratelimit.RateLimiter;
+import dev.portcullis.edge.ratelimit.RateLimits;
 import dev.portcullis.edge.settings.EdgeSettings;
 import dev.portcullis.edge.settings.EdgeSettingsHolder;
 import dev.portcullis.edge.tls.PublicCertificate;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running edge-proxy: the control link core dials, the public HTTPS server, and what connects
- * them. Holds nothing at rest except the link's own credentials in the state directory.
+ * them. Holds nothing at rest except its own keys and certificates in the state directory (the
+ * link's credentials and, when the operator gave none, the self-signed public certificate).
  */
 public final class EdgeProxy implements AutoCloseable {
 
@@ -78,13 +80,15 @@ public final class EdgeProxy implements AutoCloseable {
         LinkCoreChannel channel = new LinkCoreChannel();
         Forwarder forwarder = new Forwarder(channel);
         EdgeProxy proxy = new EdgeProxy(forwarder, settings);
-        EdgeControlHandler handler = new EdgeControlHandler(settings, forwarder, proxy::coreConnected, proxy::revoked);
+        EdgeControlHandler handler = new EdgeControlHandler(settings, forwarder, config.publicCertificate().trustAnchorPin(),
+                proxy::coreConnected, proxy::revoked);
         try {
             proxy.link = ComponentLink.start(new LinkSettings(PeerIdentity.Role.EDGE_PROXY, config.controlListen(),
                     new CredentialStore(config.stateDirectory()), config.joinToken(), config.clock(),
                     config.softwareVersion()), handler);
             channel.attach(proxy.link);
-            proxy.server = PublicHttpServer.start(config.publicListen(), config.publicCertificate(), forwarder, limiter);
+            proxy.server = PublicHttpServer.start(config.publicListen(), config.publicCertificate(), forwarder,
+                    RateLimits.withApi(limiter));
             proxy.telemetry = new TelemetryReporter(proxy.link::send, proxy.link::configVersion,
                     ProcessMemory::residentBytes, config.clock()).start();
         } catch (IOException | RuntimeException e) {

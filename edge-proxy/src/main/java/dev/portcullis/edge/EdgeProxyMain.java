@@ -49,7 +49,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
     String publicListen;
 
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "./.portcullis/edge-proxy",
-            description = "This proxy's own key and certificates, nothing else. Default: ${DEFAULT-VALUE}")
+            description = "This proxy's own keys and certificates (control link; self-signed public certificate), nothing "
+                    + "else. Default: ${DEFAULT-VALUE}")
     Path stateDir;
 
     @Option(names = "--join-token", paramLabel = "TOKEN",
@@ -62,8 +63,9 @@ public final class EdgeProxyMain implements Callable<Integer> {
     Path joinTokenFile;
 
     @Option(names = "--public-tls-cert", paramLabel = "PEM",
-            description = "Public certificate chain, leaf first. Without it an ephemeral self-signed certificate is made "
-                    + "in memory at start and its SHA-256 fingerprint is logged.")
+            description = "Public certificate chain, leaf first. Without it a self-signed certificate is made once, kept "
+                    + "in --state-dir (owner-only) and reused at every start, so the pin in invite links stays valid; its "
+                    + "SHA-256 fingerprint and pin are logged.")
     Path publicTlsCert;
 
     @Option(names = "--public-tls-key", paramLabel = "PEM", description = "Unencrypted private key of --public-tls-cert.")
@@ -116,21 +118,30 @@ public final class EdgeProxyMain implements Callable<Integer> {
 
     private PublicCertificate publicCertificate(InetSocketAddress publicAddress, Clock clock) throws StartupRefusedException {
         if ((publicTlsCert == null) != (publicTlsKey == null)) {
-            throw new StartupRefusedException("give both --public-tls-cert and --public-tls-key, or neither (for an ephemeral certificate)");
+            throw new StartupRefusedException("give both --public-tls-cert and --public-tls-key, "
+                    + "or neither (for a self-signed certificate kept in --state-dir)");
         }
         if (publicTlsCert != null) {
             try {
-                return PublicCertificate.load(publicTlsCert, publicTlsKey, clock);
+                PublicCertificate operators = PublicCertificate.load(publicTlsCert, publicTlsKey, clock);
+                LOG.info("serving the certificate chain in {}; invite links pin its topmost certificate as #ca={}",
+                        publicTlsCert, operators.trustAnchorPinText());
+                return operators;
             } catch (PublicCertificate.UnusableCertificateException e) {
                 throw new StartupRefusedException(e.getMessage());
             }
         }
         Set<String> names = publicAddress.getAddress().isAnyLocalAddress()
                 ? Set.of() : Set.of(publicAddress.getAddress().getHostAddress());
-        PublicCertificate ephemeral = PublicCertificate.ephemeral(names, clock);
-        LOG.info("no --public-tls-cert given: serving an ephemeral self-signed certificate, SHA-256 fingerprint {}",
-                ephemeral.sha256Fingerprint());
-        return ephemeral;
+        try {
+            PublicCertificate selfSigned = PublicCertificate.selfSigned(stateDir, names, clock);
+            LOG.info("no --public-tls-cert given: serving the self-signed certificate kept in {} (valid until {}), "
+                            + "SHA-256 fingerprint {}; invite links pin it as #ca={}", stateDir.resolve(PublicCertificate.SELF_SIGNED_FILE),
+                    selfSigned.leaf().getNotAfter().toInstant(), selfSigned.sha256Fingerprint(), selfSigned.trustAnchorPinText());
+            return selfSigned;
+        } catch (PublicCertificate.UnusableCertificateException e) {
+            throw new StartupRefusedException(e.getMessage());
+        }
     }
 
     private int fail(String message) {

@@ -7,6 +7,7 @@ import dev.portcullis.edge.http.FakeCore;
 import dev.portcullis.edge.http.PublicClient;
 import dev.portcullis.edge.http.PublicHttpServer;
 import dev.portcullis.edge.ratelimit.RateLimiter;
+import dev.portcullis.edge.ratelimit.RateLimits;
 import dev.portcullis.edge.settings.EdgeSettings;
 import dev.portcullis.edge.settings.EdgeSettingsHolder;
 import dev.portcullis.edge.tls.PublicCertificate;
@@ -45,8 +46,8 @@ class EdgeControlHandlerTest {
         core.attach(forwarder);
         RateLimiter limiter = new RateLimiter(EdgeSettings.DEFAULT_REQUESTS_PER_MINUTE);
         settings = new EdgeSettingsHolder(applied -> limiter.setRequestsPerMinute(applied.requestsPerMinutePerAddress()));
-        handler = new EdgeControlHandler(settings, forwarder, connects::incrementAndGet, revocations::add);
-        server = PublicHttpServer.start(new InetSocketAddress("127.0.0.1", 0), CERTIFICATE, forwarder, limiter);
+        handler = new EdgeControlHandler(settings, forwarder, CERTIFICATE.trustAnchorPin(), connects::incrementAndGet, revocations::add);
+        server = PublicHttpServer.start(new InetSocketAddress("127.0.0.1", 0), CERTIFICATE, forwarder, RateLimits.withApi(limiter));
         client = new PublicClient(CERTIFICATE, server.port());
     }
 
@@ -98,6 +99,15 @@ class EdgeControlHandlerTest {
 
         assertThat(revocations).containsExactly("removed by admin");
         assertThat(waiting).isCompletedExceptionally();
+    }
+
+    @Test
+    void helloCarriesThePinOfThePublicCertificate() {
+        dev.portcullis.protocol.v1.Hello.Builder hello = dev.portcullis.protocol.v1.Hello.newBuilder();
+
+        handler.describe(hello);
+
+        assertThat(hello.getPublicTrustAnchorSha256().toByteArray()).isEqualTo(CERTIFICATE.trustAnchorPin()).hasSize(32);
     }
 
     private static ComponentConfig config(long version, int perMinute) {

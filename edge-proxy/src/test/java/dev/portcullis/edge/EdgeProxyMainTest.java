@@ -77,6 +77,25 @@ class EdgeProxyMainTest {
         assertThat(err.toString()).contains("--public-listen").contains("HOST:PORT");
     }
 
+    @Test
+    void withoutAnOperatorsCertificateTheSelfSignedOneIsKeptInTheStateDirectoryAndReused() throws Exception {
+        String token = JoinToken.mint("0b5c6f3e-9a1d-4c2b-8e7f-1a2b3c4d5e6f", CaFingerprint.fromBytes(new byte[32])).reveal();
+        String[] args = {"--state-dir", stateDir.toString(), "--control-listen", "127.0.0.1:0", "--public-listen", "127.0.0.1:0"};
+
+        EdgeProxy.Config first = config(Map.of("PORTCULLIS_JOIN_TOKEN", token), args);
+        EdgeProxy.Config second = config(Map.of("PORTCULLIS_JOIN_TOKEN", token), args);
+
+        assertThat(first.publicCertificate().isSelfSigned()).isTrue();
+        assertThat(second.publicCertificate().trustAnchorPin()).isEqualTo(first.publicCertificate().trustAnchorPin());
+        assertThat(stateDir.resolve(dev.portcullis.edge.tls.PublicCertificate.SELF_SIGNED_FILE)).isRegularFile();
+    }
+
+    private static EdgeProxy.Config config(Map<String, String> environment, String... args) throws Exception {
+        EdgeProxyMain main = new EdgeProxyMain(environment);
+        new CommandLine(main).parseArgs(args);
+        return main.config();
+    }
+
     private int run(Map<String, String> environment, String... args) {
         CommandLine commandLine = new CommandLine(new EdgeProxyMain(environment));
         commandLine.setOut(new PrintWriter(out, true));

@@ -9,8 +9,13 @@ import java.util.Set;
  */
 public final class HeaderAllowlist {
 
-    /** What core needs to answer a browser or the agent: content negotiation, language, the session cookie. */
-    public static final Set<String> REQUEST = Set.of("content-type", "accept", "accept-language", "user-agent", "cookie");
+    /**
+     * What core needs to answer a browser or the agent: content negotiation, language, the session
+     * cookie, and the two headers core's CSRF check reads (the browser's Origin and the page's
+     * X-Portcullis-CSRF token; see enrollment/API.md).
+     */
+    public static final Set<String> REQUEST = Set.of("content-type", "accept", "accept-language", "user-agent", "cookie",
+            "origin", "x-portcullis-csrf");
     /** What core may say to a user; security headers are the proxy's own and cannot be overridden. */
     public static final Set<String> RESPONSE = Set.of("content-type", "set-cookie", "cache-control", "location");
     /** Bound on header values relayed per response; a real answer has a handful. */

@@ -29,8 +29,9 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Everything under {@code /api/} and {@code /enroll/} goes to core as a {@link ProxyRequest} and is
- * answered with core's {@link ProxyResponse}; no other path is routed (404). The proxy applies only
+ * Everything under {@code /api/} goes to core as a {@link ProxyRequest} and is answered with
+ * core's {@link ProxyResponse}. The enrollment pages are the proxy's own ({@link PagesController});
+ * every other path is the framework's 404, made neutral. The proxy applies only
  * hygiene: allowlisted headers, bounded bodies, unambiguous paths. Content types in both
  * directions are core's business, so the controller consumes and produces anything.
  */
@@ -41,9 +42,8 @@ final class ForwardingController {
 
     /** Enrollment forms and WebAuthn attestations are a few KiB; nothing core serves needs more. */
     static final int MAX_BODY_BYTES = 64 * 1024;
-    /** Only these routes exist besides /healthz; every other path is the framework's 404, made neutral. */
+    /** The only forwarded route (see {@link PublicPaths#FORWARDED_PREFIXES}). */
     private static final String API = "/api/{+path}";
-    private static final String ENROLL = "/enroll/{+path}";
     private static final byte[] NO_BODY = new byte[0];
 
     private final Forwarder forwarder;
@@ -52,27 +52,27 @@ final class ForwardingController {
         this.forwarder = forwarder;
     }
 
-    @Get(uris = {API, ENROLL})
+    @Get(API)
     CompletableFuture<MutableHttpResponse<?>> get(HttpRequest<?> request, @PathVariable String path) {
         return relay(request, NO_BODY);
     }
 
-    @Post(uris = {API, ENROLL})
+    @Post(API)
     CompletableFuture<MutableHttpResponse<?>> post(HttpRequest<?> request, @PathVariable String path, @Nullable @Body byte[] body) {
         return relay(request, body);
     }
 
-    @Put(uris = {API, ENROLL})
+    @Put(API)
     CompletableFuture<MutableHttpResponse<?>> put(HttpRequest<?> request, @PathVariable String path, @Nullable @Body byte[] body) {
         return relay(request, body);
     }
 
-    @Patch(uris = {API, ENROLL})
+    @Patch(API)
     CompletableFuture<MutableHttpResponse<?>> patch(HttpRequest<?> request, @PathVariable String path, @Nullable @Body byte[] body) {
         return relay(request, body);
     }
 
-    @Delete(uris = {API, ENROLL})
+    @Delete(API)
     CompletableFuture<MutableHttpResponse<?>> delete(HttpRequest<?> request, @PathVariable String path, @Nullable @Body byte[] body) {
         return relay(request, body);
     }

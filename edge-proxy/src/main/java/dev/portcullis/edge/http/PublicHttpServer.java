@@ -1,11 +1,13 @@
 package dev.portcullis.edge.http;
 
 import dev.portcullis.edge.forward.Forwarder;
-import dev.portcullis.edge.ratelimit.RateLimiter;
+import dev.portcullis.edge.pages.StaticPages;
+import dev.portcullis.edge.ratelimit.RateLimits;
 import dev.portcullis.edge.tls.PublicCertificate;
 import dev.portcullis.edge.tls.TlsPolicy;
 import dev.portcullis.protocol.link.PortRelease;
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.server.netty.NettyServerCustomizer;
 import io.micronaut.http.ssl.CertificateProvider;
 import io.micronaut.inject.qualifiers.Qualifiers;
 import io.micronaut.runtime.graceful.GracefulShutdownCapable;
@@ -23,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public HTTPS server: health, forwarding, rate limiting and security headers, on Micronaut
- * over Netty with the JDK's TLS. Only HTTPS is bound; there is no plain-HTTP listener.
+ * The public HTTPS server: health, the enrollment pages, forwarding, rate limiting and security
+ * headers, on Micronaut over Netty with the JDK's TLS. Only HTTPS is bound; there is no plain-HTTP
+ * listener.
  */
 public final class PublicHttpServer implements AutoCloseable {
 
@@ -46,7 +49,18 @@ public final class PublicHttpServer implements AutoCloseable {
     }
 
     public static PublicHttpServer start(InetSocketAddress listen, PublicCertificate certificate, Forwarder forwarder,
-                                         RateLimiter limiter) {
+                                         RateLimits limits) {
+        return start(listen, certificate, forwarder, limits, RequestDeadline.DEFAULT);
+    }
+
+    /**
+     * @param requestDeadline how long a client may take to send a complete request (see
+     *                        {@link RequestDeadline}); shorter only in tests
+     */
+    public static PublicHttpServer start(InetSocketAddress listen, PublicCertificate certificate, Forwarder forwarder,
+                                         RateLimits limits, Duration requestDeadline) {
+        // Read before anything is bound: a build without its pages does not start.
+        StaticPages pages = StaticPages.fromClasspath();
         char[] keyStorePassword = randomPassword();
         Map<String, Object> properties = new HashMap<>();
         properties.put("micronaut.server.host", listen.getAddress().getHostAddress());
@@ -65,7 +79,8 @@ public final class PublicHttpServer implements AutoCloseable {
         // Micronaut refuses cross-origin requests to a loopback-bound server. Origin decisions are
         // core's, and the proxy must behave the same on 127.0.0.1 (quickstart) as on a public address.
         properties.put("micronaut.server.cors.localhost-pass-through", true);
-        // Slow clients must not hold connections forever.
+        // Slow clients must not hold connections forever: a silent one is cut off after 30 s of
+        // silence, one that trickles is cut off by RequestDeadline.
         properties.put("micronaut.server.read-idle-timeout", "30s");
         properties.put("micronaut.server.write-idle-timeout", "30s");
         properties.put("micronaut.server.idle-timeout", "60s");
@@ -77,12 +92,14 @@ public final class PublicHttpServer implements AutoCloseable {
                 .properties(properties)
                 .build();
         context.registerSingleton(Forwarder.class, forwarder);
-        context.registerSingleton(RateLimiter.class, limiter);
+        context.registerSingleton(RateLimits.class, limits);
+        context.registerSingleton(StaticPages.class, pages);
         context.registerSingleton(CertificateProvider.class, new PublicTlsProvider(certificate, keyStorePassword),
                 Qualifiers.byName(PublicTlsProvider.NAME));
         try {
             context.start();
             EmbeddedServer server = context.getBean(EmbeddedServer.class);
+            ((NettyServerCustomizer.Registry) server).register(new RequestDeadline.Installer(requestDeadline));
             server.start();
             return new PublicHttpServer(context, server);
         } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.portcullis.edge.forward.Forwarder;
 import dev.portcullis.edge.ratelimit.RateLimiter;
+import dev.portcullis.edge.ratelimit.RateLimits;
 import dev.portcullis.edge.tls.PublicCertificate;
 import dev.portcullis.protocol.v1.Header;
 import dev.portcullis.protocol.v1.ProxyRequest;
@@ -46,7 +47,8 @@ class PublicHttpServerTest {
         forwarder = new Forwarder(core, Duration.ofMillis(300), Forwarder.MAX_IN_FLIGHT);
         core.attach(forwarder);
         limiter = new RateLimiter(1000, nanos::get, RateLimiter.MAX_TRACKED_CLIENTS);
-        server = PublicHttpServer.start(new InetSocketAddress("127.0.0.1", 0), CERTIFICATE, forwarder, limiter);
+        server = PublicHttpServer.start(new InetSocketAddress("127.0.0.1", 0), CERTIFICATE, forwarder,
+                new RateLimits(limiter, new RateLimiter(1000, nanos::get, RateLimiter.MAX_TRACKED_CLIENTS)));
         client = new PublicClient(CERTIFICATE, server.port());
     }
 
@@ -90,14 +92,25 @@ class PublicHttpServerTest {
     }
 
     @Test
-    void forwardingCoversEnrollPathsAndEveryMethod() throws Exception {
+    void forwardingCoversEveryMethodUnderApi() throws Exception {
         core.answerWith(request -> ProxyResponse.newBuilder().setStatus(200)
                 .setBody(ByteString.copyFromUtf8(request.getMethod() + " " + request.getPath())).build());
 
-        assertThat(client.get("/enroll/abc").body()).isEqualTo("GET /enroll/abc");
+        assertThat(client.get("/api/abc").body()).isEqualTo("GET /api/abc");
         for (String method : List.of("PUT", "PATCH", "DELETE")) {
             assertThat(client.send(method, "/api/x", new byte[] {1}).body()).isEqualTo(method + " /api/x");
         }
+    }
+
+    @Test
+    void enrollmentPagesAreServedByTheProxyAndNeverForwarded() throws Exception {
+        core.answerWith(request -> ProxyResponse.newBuilder().setStatus(200).build());
+
+        for (String path : List.of("/enroll/abc", "/reset/abc", "/forgot", "/assets/enroll.js")) {
+            assertThat(client.get(path).statusCode()).as(path).isEqualTo(200);
+        }
+        assertThat(client.send("POST", "/enroll/abc", new byte[] {1}).statusCode()).isEqualTo(405);
+        assertThat(core.received()).isEmpty();
     }
 
     @Test
@@ -114,8 +127,8 @@ class PublicHttpServerTest {
                 "X-Custom", "1", "Origin", "https://evil.example", "Accept", "*/*");
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        // The JDK client always sends User-Agent, which is allowlisted.
-        assertThat(headers(core.received().get(0)).keySet()).containsExactlyInAnyOrder("accept", "user-agent");
+        // The JDK client always sends User-Agent, which is allowlisted; Origin is core's to judge (CSRF).
+        assertThat(headers(core.received().get(0)).keySet()).containsExactlyInAnyOrder("accept", "user-agent", "origin");
         assertThat(response.headers().firstValue("x-powered-by")).isEmpty();
         assertThat(response.headers().firstValue("access-control-allow-origin")).isEmpty();
         assertThat(response.headers().firstValue("x-injected")).isEmpty();
@@ -177,10 +190,11 @@ class PublicHttpServerTest {
     }
 
     @Test
-    void pathsOutsideApiAndEnrollAre404AndNeverReachCore() throws Exception {
+    void pathsOutsideApiAndThePagesAre404AndNeverReachCore() throws Exception {
         core.answerWith(request -> ProxyResponse.newBuilder().setStatus(200).build());
 
-        for (String path : List.of("/", "/admin", "/api", "/apiary/x", "/enrollment", "/.env")) {
+        for (String path : List.of("/", "/admin", "/api", "/apiary/x", "/enrollment", "/resets/x", "/forgot/x",
+                "/assets/", "/assets/nope.js", "/assets/public/enroll.html", "/public/enroll.html", "/.env")) {
             HttpResponse<String> response = client.get(path);
             assertThat(response.statusCode()).as(path).isEqualTo(404);
             assertThat(response.body()).as(path).isEqualTo("{\"error\":\"not found\"}");

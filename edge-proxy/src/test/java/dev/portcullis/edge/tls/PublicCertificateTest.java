@@ -7,6 +7,8 @@ import dev.portcullis.pki.store.CredentialStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -32,7 +34,7 @@ class PublicCertificateTest {
         List<Object> names = leaf.getSubjectAlternativeNames().stream().<Object>map(name -> name.get(1)).toList();
         assertThat(names).contains("localhost", "127.0.0.1", "192.0.2.10");
         assertThat(leaf.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1");
-        assertThat(certificate.isEphemeral()).isTrue();
+        assertThat(certificate.isSelfSigned()).isTrue();
         assertThat(certificate.sha256Fingerprint()).matches("([0-9A-F]{2}:){31}[0-9A-F]{2}");
         assertThat(certificate.toString()).doesNotContain("PRIVATE");
     }
@@ -46,7 +48,7 @@ class PublicCertificateTest {
         PublicCertificate loaded = PublicCertificate.load(cert, key, Clock.systemUTC());
 
         assertThat(loaded.leaf()).isEqualTo(source.leaf());
-        assertThat(loaded.isEphemeral()).isFalse();
+        assertThat(loaded.isSelfSigned()).isFalse();
         assertThat(loaded.sha256Fingerprint()).isEqualTo(source.sha256Fingerprint());
     }
 
@@ -66,7 +68,7 @@ class PublicCertificateTest {
         PublicCertificate source = PublicCertificate.ephemeral(Set.of(), Clock.systemUTC());
         Path cert = write("cert.pem", CredentialStore.pem(source.leaf()));
         Path key = write("key.pem", pkcs8(source.keyMaterial().privateKey()));
-        Clock later = Clock.fixed(Instant.now().plus(PublicCertificate.EPHEMERAL_LIFETIME).plus(Duration.ofDays(1)), ZoneOffset.UTC);
+        Clock later = Clock.fixed(Instant.now().plus(PublicCertificate.SELF_SIGNED_LIFETIME).plus(Duration.ofDays(1)), ZoneOffset.UTC);
 
         assertThatThrownBy(() -> PublicCertificate.load(cert, key, later)).hasMessageContaining("expired");
     }
@@ -95,6 +97,88 @@ class PublicCertificateTest {
 
         assertThat(List.of(PublicCertificate.load(cert, key, Clock.systemUTC()).keyMaterial().chain()))
                 .containsExactly(leaf.leaf(), extra.leaf());
+    }
+
+    @Test
+    void aSelfSignedCertificateIsStoredOwnerOnlyAndReusedSoThePinSurvivesARestart() throws Exception {
+        Path state = directory.resolve("state");
+
+        PublicCertificate first = PublicCertificate.selfSigned(state, Set.of("192.0.2.10"), Clock.systemUTC());
+        PublicCertificate second = PublicCertificate.selfSigned(state, Set.of("192.0.2.10"), Clock.systemUTC());
+
+        assertThat(second.leaf()).isEqualTo(first.leaf());
+        assertThat(second.trustAnchorPin()).isEqualTo(first.trustAnchorPin());
+        assertThat(second.keyMaterial().privateKey().getEncoded()).isEqualTo(first.keyMaterial().privateKey().getEncoded());
+        assertThat(second.isSelfSigned()).isTrue();
+        try (var files = Files.list(state)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly(PublicCertificate.SELF_SIGNED_FILE);
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve(PublicCertificate.SELF_SIGNED_FILE))))
+                .isEqualTo("rw-------");
+    }
+
+    @Test
+    void aStoredCertificateNearItsEndIsReplaced() throws Exception {
+        Path state = directory.resolve("state");
+        Instant now = Instant.now();
+        PublicCertificate first = PublicCertificate.selfSigned(state, Set.of(), Clock.fixed(now, ZoneOffset.UTC));
+        Clock stillFine = Clock.fixed(now.plus(PublicCertificate.SELF_SIGNED_LIFETIME).minus(PublicCertificate.SELF_SIGNED_RENEW_BEFORE)
+                .minus(Duration.ofDays(1)), ZoneOffset.UTC);
+        Clock tooLate = Clock.fixed(now.plus(PublicCertificate.SELF_SIGNED_LIFETIME).minus(Duration.ofDays(29)), ZoneOffset.UTC);
+
+        assertThat(PublicCertificate.selfSigned(state, Set.of(), stillFine).leaf()).isEqualTo(first.leaf());
+        PublicCertificate renewed = PublicCertificate.selfSigned(state, Set.of(), tooLate);
+
+        assertThat(renewed.leaf()).isNotEqualTo(first.leaf());
+        assertThat(PublicCertificate.selfSigned(state, Set.of(), tooLate).leaf()).as("the new one is stored").isEqualTo(renewed.leaf());
+    }
+
+    @Test
+    void aStoredCertificateIsReplacedOnlyWhenItDoesNotCoverTheListenAddress() throws Exception {
+        Path state = directory.resolve("state");
+        PublicCertificate wide = PublicCertificate.selfSigned(state, Set.of("192.0.2.10"), Clock.systemUTC());
+
+        assertThat(PublicCertificate.selfSigned(state, Set.of(), Clock.systemUTC()).leaf()).as("fewer names: still covered")
+                .isEqualTo(wide.leaf());
+        assertThat(PublicCertificate.selfSigned(state, Set.of("0:0:0:0:0:0:0:1"), Clock.systemUTC()).leaf())
+                .as("the same address written differently").isEqualTo(wide.leaf());
+        PublicCertificate other = PublicCertificate.selfSigned(state, Set.of("198.51.100.7"), Clock.systemUTC());
+
+        assertThat(other.leaf()).isNotEqualTo(wide.leaf());
+        assertThat(other.leaf().getSubjectAlternativeNames().stream().<Object>map(name -> name.get(1))).contains("198.51.100.7");
+    }
+
+    @Test
+    void aDamagedStoredFileIsRefusedRatherThanSilentlyReplaced() throws Exception {
+        Path state = directory.resolve("state");
+        PublicCertificate stored = PublicCertificate.selfSigned(state, Set.of(), Clock.systemUTC());
+        PublicCertificate stranger = PublicCertificate.ephemeral(Set.of(), Clock.systemUTC());
+        Path file = state.resolve(PublicCertificate.SELF_SIGNED_FILE);
+
+        Files.writeString(file, pkcs8(stranger.keyMaterial().privateKey()) + CredentialStore.pem(stored.leaf()));
+        assertThatThrownBy(() -> PublicCertificate.selfSigned(state, Set.of(), Clock.systemUTC()))
+                .hasMessageContaining("does not belong").hasMessageContaining("remove it");
+        Files.writeString(file, "garbage");
+        assertThatThrownBy(() -> PublicCertificate.selfSigned(state, Set.of(), Clock.systemUTC()))
+                .hasMessageContaining(PublicCertificate.SELF_SIGNED_FILE).hasMessageContaining("remove it");
+        assertThat(Files.readString(file)).isEqualTo("garbage");
+    }
+
+    @Test
+    void thePinOfAnOperatorsChainIsTheHashOfItsTopmostCertificate() throws Exception {
+        PublicCertificate leaf = PublicCertificate.ephemeral(Set.of(), Clock.systemUTC());
+        PublicCertificate top = PublicCertificate.ephemeral(Set.of(), Clock.systemUTC());
+        Path cert = write("chain.pem", CredentialStore.pem(leaf.leaf()) + CredentialStore.pem(top.leaf()));
+        Path key = write("key.pem", pkcs8(leaf.keyMaterial().privateKey()));
+
+        PublicCertificate loaded = PublicCertificate.load(cert, key, Clock.systemUTC());
+
+        byte[] expected = MessageDigest.getInstance("SHA-256").digest(top.leaf().getEncoded());
+        assertThat(loaded.trustAnchorPin()).isEqualTo(expected);
+        assertThat(loaded.trustAnchorPinText()).isEqualTo(Base64.getUrlEncoder().withoutPadding().encodeToString(expected)).hasSize(43);
+        assertThat(leaf.trustAnchorPin()).as("self-signed: the certificate itself")
+                .isEqualTo(MessageDigest.getInstance("SHA-256").digest(leaf.leaf().getEncoded()));
     }
 
     /** PKCS#8, as {@code openssl genpkey} writes it. */
