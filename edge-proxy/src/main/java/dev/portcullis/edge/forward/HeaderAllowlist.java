@@ -16,8 +16,11 @@ public final class HeaderAllowlist {
      */
     public static final Set<String> REQUEST = Set.of("content-type", "accept", "accept-language", "user-agent", "cookie",
             "origin", "x-portcullis-csrf");
-    /** What core may say to a user; security headers are the proxy's own and cannot be overridden. */
-    public static final Set<String> RESPONSE = Set.of("content-type", "set-cookie", "cache-control", "location");
+    /**
+     * What core may say to a user; security headers are the proxy's own and cannot be overridden.
+     * Retry-After tells a client when core's own limits (per token, per session) open again.
+     */
+    public static final Set<String> RESPONSE = Set.of("content-type", "set-cookie", "cache-control", "location", "retry-after");
     /** Bound on header values relayed per response; a real answer has a handful. */
     public static final int MAX_RESPONSE_HEADERS = 32;
     /** Bound on one relayed header value (a cookie is at most 4 KiB in browsers). */

@@ -66,6 +66,7 @@ class PublicHttpServerTest {
                 .addHeaders(header("Set-Cookie", "a=1; Secure; HttpOnly"))
                 .addHeaders(header("Set-Cookie", "b=2; Secure; HttpOnly"))
                 .addHeaders(header("Location", "/enroll/next"))
+                .addHeaders(header("Retry-After", "42"))
                 .setBody(ByteString.copyFromUtf8("{\"created\":true}"))
                 .build());
 
@@ -78,6 +79,7 @@ class PublicHttpServerTest {
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(response.headers().allValues("set-cookie")).containsExactly("a=1; Secure; HttpOnly", "b=2; Secure; HttpOnly");
         assertThat(response.headers().firstValue("location")).hasValue("/enroll/next");
+        assertThat(response.headers().firstValue("retry-after")).hasValue("42");
 
         assertThat(core.received()).hasSize(1);
         ProxyRequest forwarded = core.received().get(0);
