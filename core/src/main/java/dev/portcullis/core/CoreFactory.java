@@ -4,9 +4,18 @@ import dev.portcullis.core.admin.AdminBindGuard;
 import dev.portcullis.core.admin.AdminBootstrap;
 import dev.portcullis.core.admin.AdminTokens;
 import dev.portcullis.core.admin.LinkControl;
+import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.ca.CaBootstrap;
 import dev.portcullis.core.ca.MasterKeyFile;
 import dev.portcullis.core.component.ComponentRegistry;
+import dev.portcullis.core.component.EdgeProxyReports;
+import dev.portcullis.core.enroll.EnrollmentEndpoints;
+import dev.portcullis.core.identity.Devices;
+import dev.portcullis.core.identity.Groups;
+import dev.portcullis.core.identity.TunnelEvictions;
+import dev.portcullis.core.identity.Users;
+import dev.portcullis.core.invite.Invites;
+import dev.portcullis.core.link.ComponentReports;
 import dev.portcullis.core.error.StartupRefusedException;
 import dev.portcullis.core.link.LinkSupervisor;
 import dev.portcullis.core.link.RefusedUpdateException;
@@ -14,6 +23,9 @@ import dev.portcullis.core.location.Admissions;
 import dev.portcullis.core.location.GatewayLinks;
 import dev.portcullis.core.location.GatewayReports;
 import dev.portcullis.core.location.LocationStore;
+import dev.portcullis.core.location.Locations;
+import dev.portcullis.core.mail.MailSender;
+import dev.portcullis.core.mail.OutboxMailSender;
 import dev.portcullis.core.location.UpdateOrder;
 import dev.portcullis.core.link.SupervisorSettings;
 import dev.portcullis.core.publicapi.PublicApi;
@@ -21,6 +33,7 @@ import dev.portcullis.core.secretfile.OwnerOnlyFile;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.pki.authority.CertificateAuthority;
 import dev.portcullis.pki.authority.Sealer;
+import io.micronaut.context.BeanProvider;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -51,6 +64,15 @@ public class CoreFactory {
     static final String MASTER_KEY_FILE = "master.key";
     /** Gateway reports waiting to be written; a Hello per gateway (re)connect, so a few hundred is a storm. */
     static final int REPORT_QUEUE = 256;
+    /** Edge-proxy Hellos waiting to be written: one per proxy (re)connect; there are a handful of proxies. */
+    static final int EDGE_REPORT_QUEUE = 64;
+    /**
+     * Password-reset requests waiting for their lookup and mail. Each is a query and a file write;
+     * beyond a hundred queued, more are dropped (the requester still gets the same 202) rather than
+     * letting a flood of requests grow core's memory.
+     */
+    static final int RESET_MAIL_QUEUE = 100;
+    static final String OUTBOX_DIRECTORY = "outbox";
 
     @Singleton
     Clock clock() {
@@ -134,10 +156,86 @@ public class CoreFactory {
     }
 
     @Singleton
+    EdgeProxyReports edgeProxyReports(Database database, Clock clock) {
+        return new EdgeProxyReports(database, clock, singleThread("edge-proxy-reports", EDGE_REPORT_QUEUE));
+    }
+
+    @Singleton
+    SecurityEvents securityEvents() {
+        return new SecurityEvents();
+    }
+
+    @Singleton
+    Locations locations(Database database, Clock clock, SecurityEvents events) {
+        return new Locations(database, clock, events);
+    }
+
+    @Singleton
+    TunnelEvictions tunnelEvictions(LocationStore store, Admissions admissions, Clock clock) {
+        return new TunnelEvictions(store, admissions, clock);
+    }
+
+    @Singleton
+    Users users(Database database, Clock clock, SecurityEvents events, TunnelEvictions evictions) {
+        return new Users(database, clock, events, evictions);
+    }
+
+    @Singleton
+    Groups groups(Database database, Clock clock, SecurityEvents events) {
+        return new Groups(database, clock, events);
+    }
+
+    @Singleton
+    Devices devices(Database database, Clock clock, SecurityEvents events, TunnelEvictions evictions) {
+        return new Devices(database, clock, events, evictions);
+    }
+
+    @Singleton
+    Invites invites(Database database, ComponentRegistry registry, Clock clock, SecurityEvents events) {
+        return new Invites(database, registry, clock, events);
+    }
+
+    /** Mail goes to {@code <home>/outbox} as one owner-only RFC 5322 file per message, unless configured elsewhere. */
+    @Singleton
+    MailSender mailSender(Clock clock, @Value("${portcullis.home}") String home,
+                          @Value("${portcullis.mail.outbox:}") String outbox,
+                          @Value("${portcullis.mail.from:portcullis@localhost}") String from) {
+        try {
+            return new OutboxMailSender(outbox.isBlank() ? homeDirectory(home).resolve(OUTBOX_DIRECTORY) : Path.of(outbox),
+                    from, clock);
+        } catch (IllegalArgumentException e) {
+            throw new StartupRefusedException("portcullis.mail.from: " + e.getMessage());
+        }
+    }
+
+    @Singleton
+    EnrollmentEndpoints enrollmentEndpoints(Database database, Clock clock, Sealer sealer, SecurityEvents events,
+                                            Locations locations, Devices devices, ComponentRegistry registry,
+                                            MailSender mail) {
+        return EnrollmentEndpoints.create(database, clock, sealer, events, locations, devices, registry, mail,
+                singleThread("password-reset-mail", RESET_MAIL_QUEUE), EnrollmentEndpoints.Limits.defaults());
+    }
+
+    @Singleton
     @Bean(preDestroy = "close")
     @Requires(property = LINKS_ENABLED, notEquals = "false")
-    LinkSupervisor linkSupervisor(ComponentRegistry registry, CertificateAuthority ca, GatewayReports reports) {
-        return new LinkSupervisor(registry, ca, new PublicApi(), SupervisorSettings.defaults(), reports);
+    LinkSupervisor linkSupervisor(ComponentRegistry registry, CertificateAuthority ca, GatewayReports reports,
+                                  EdgeProxyReports edgeProxyReports, BeanProvider<EnrollmentEndpoints> enrollment) {
+        // Looked up per request: enrollment needs admissions, which push through these very links.
+        return new LinkSupervisor(registry, ca, new PublicApi((request, edgeProxy) -> enrollment.get().handle(request, edgeProxy)),
+                SupervisorSettings.defaults(), ComponentReports.all(reports, edgeProxyReports));
+    }
+
+    /** One daemon thread with a bounded queue: background work that must never pile up in memory. */
+    private static ThreadPoolExecutor singleThread(String name, int queue) {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
+                runnable -> {
+                    Thread thread = new Thread(runnable, name);
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     @Singleton

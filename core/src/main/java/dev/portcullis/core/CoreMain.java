@@ -55,6 +55,15 @@ public final class CoreMain implements Callable<Integer> {
                     + "Default: an embedded PostgreSQL under --home.")
     String databaseUrl;
 
+    @Option(names = "--mail-outbox", paramLabel = "DIR", defaultValue = "${env:PORTCULLIS_MAIL_OUTBOX}",
+            description = "Where mail to users (password-reset links) is written, one owner-only RFC 5322 file per "
+                    + "message, for an MTA or an operator to deliver (default: <home>/outbox).")
+    Path mailOutbox;
+
+    @Option(names = "--mail-from", paramLabel = "ADDRESS", defaultValue = "${env:PORTCULLIS_MAIL_FROM}",
+            description = "From address of mail to users (default: portcullis@localhost).")
+    String mailFrom;
+
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, Object> overrides;
@@ -123,6 +132,12 @@ public final class CoreMain implements Callable<Integer> {
         }
         if (databaseUrl != null) {
             properties.put("portcullis.database.url", databaseUrl);
+        }
+        if (mailOutbox != null) {
+            properties.put("portcullis.mail.outbox", mailOutbox.toString());
+        }
+        if (mailFrom != null) {
+            properties.put("portcullis.mail.from", mailFrom);
         }
         properties.putAll(overrides);
         return properties;

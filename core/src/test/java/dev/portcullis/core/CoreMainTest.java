@@ -110,9 +110,20 @@ class CoreMainTest {
     }
 
     @Test
+    void mailOptionsBecomeCoreSettings() {
+        CoreMain main = main("--home", home.toString(), "--mail-outbox", "/var/spool/portcullis", "--mail-from",
+                "vpn@example.com");
+
+        assertThat(main.properties()).containsEntry("portcullis.mail.outbox", "/var/spool/portcullis")
+                .containsEntry("portcullis.mail.from", "vpn@example.com");
+        assertThat(main("--home", home.toString()).properties()).doesNotContainKey("portcullis.mail.outbox");
+    }
+
+    @Test
     void helpListsTheOptions() {
         StringBuilder help = new StringBuilder(new CommandLine(new CoreMain(System.out, System.err, Map.of())).getUsageMessage());
 
-        assertThat(help).contains("--home").contains("--admin-host").contains("--admin-port").contains("--database-url");
+        assertThat(help).contains("--home").contains("--admin-host").contains("--admin-port").contains("--database-url")
+                .contains("--mail-outbox").contains("--mail-from");
     }
 }

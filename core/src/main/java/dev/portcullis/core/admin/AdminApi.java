@@ -149,6 +149,106 @@ public final class AdminApi {
         }
     }
 
+    // ---- users, groups, invites ---------------------------------------------------------------------
+
+    /** POST /api/v1/users. {@code displayName} defaults to the name. */
+    @Serdeable
+    public record NewUser(@Nullable String name, @Nullable String email, @Nullable String displayName,
+                          @Nullable List<String> groups) {
+    }
+
+    /** A user; {@code state} is INVITED, ACTIVE or DISABLED. Never a password hash or a factor's secret. */
+    @Serdeable
+    public record UserView(String id, String name, String email, String displayName, String state,
+                           @Nullable List<String> groups, String createdAt, @Nullable String enrolledAt) {
+        public UserView {
+            groups = orEmpty(groups);
+        }
+    }
+
+    /** GET /api/v1/users/{name}: the user, which factors are in place, a pending invite's expiry, devices. */
+    @Serdeable
+    public record UserDetails(UserView user, boolean passwordSet, boolean totp, int webauthnCredentials,
+                              int recoveryCodesLeft, @Nullable String inviteExpiresAt, @Nullable List<DeviceView> devices) {
+        public UserDetails {
+            devices = orEmpty(devices);
+        }
+    }
+
+    /** POST /api/v1/users/{name}/invites: lifetime (default 24 h, 1 h to 7 days) and the edge-proxy to point at. */
+    @Serdeable
+    public record NewInvite(@Nullable Long expiresInSeconds, @Nullable String via) {
+    }
+
+    /** 201 answer to POST /api/v1/users/{name}/invites: the only response that ever contains the link. */
+    @Serdeable
+    public record InviteIssued(String user, String link, String expiresAt, String edgeProxy) {
+        @Override
+        public String toString() {
+            return "InviteIssued[" + user + " via " + edgeProxy + ", link=<redacted>]";
+        }
+    }
+
+    /** POST /api/v1/groups */
+    @Serdeable
+    public record NewGroup(@Nullable String name) {
+    }
+
+    @Serdeable
+    public record GroupView(String name, @Nullable List<String> members, String createdAt) {
+        public GroupView {
+            members = orEmpty(members);
+        }
+    }
+
+    // ---- explicit locations and devices -----------------------------------------------------------------
+
+    /**
+     * POST /api/v1/locations. {@code mfaMethods}: "totp", "webauthn" (default both); {@code groups}: who may
+     * reach it (default everyone); lifetimes in seconds (defaults 8 h and 10 min).
+     */
+    @Serdeable
+    public record NewLocation(@Nullable String name, @Nullable String addressPool, @Nullable List<String> dns,
+                              @Nullable List<String> routedNetworks, @Nullable List<String> mfaMethods,
+                              @Nullable Long sessionLifetimeSeconds, @Nullable Long idleTimeoutSeconds,
+                              @Nullable Boolean reauthOnEndpointChange, @Nullable List<String> groups) {
+    }
+
+    /** An explicit location; {@code devices} and {@code gateways} only in GET /api/v1/locations/{location}. */
+    @Serdeable
+    public record LocationView(String name, String addressPool, @Nullable List<String> dns,
+                               @Nullable List<String> routedNetworks, @Nullable List<String> mfaMethods,
+                               long sessionLifetimeSeconds, long idleTimeoutSeconds, boolean reauthOnEndpointChange,
+                               @Nullable List<String> groups, String createdAt, @Nullable Integer devices,
+                               @Nullable List<LocationGateway> gateways) {
+        public LocationView {
+            dns = orEmpty(dns);
+            routedNetworks = orEmpty(routedNetworks);
+            mfaMethods = orEmpty(mfaMethods);
+            groups = orEmpty(groups);
+        }
+    }
+
+    /** A gateway of a location: where devices reach it and its key, as it reported them (absent: not yet). */
+    @Serdeable
+    public record LocationGateway(String name, @Nullable String endpoint, @Nullable String publicKey, int mtu) {
+    }
+
+    /** A device; {@code addresses} maps location to its tunnel address there. */
+    @Serdeable
+    public record DeviceView(String id, String user, String name, String kind, String publicKey, String state,
+                             String createdAt, @Nullable java.util.Map<String, String> addresses) {
+        public DeviceView {
+            addresses = addresses == null ? java.util.Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(addresses));
+        }
+    }
+
+    /** PUT /api/v1/devices/{user}/{device}/name */
+    @Serdeable
+    public record DeviceRename(@Nullable String name) {
+    }
+
     /** A component link as the supervisor reports it; {@code phase} is JOINING, CONNECTING, CONNECTED or REMOVED. */
     @Serdeable
     public record Link(String phase, String since, @Nullable String lastError, @Nullable String certificateNotAfter,

@@ -1,6 +1,15 @@
 package dev.portcullis.core.admin;
 
+import dev.portcullis.core.audit.Actor;
 import dev.portcullis.core.component.Component;
+import dev.portcullis.core.identity.Device;
+import dev.portcullis.core.identity.Group;
+import dev.portcullis.core.identity.User;
+import dev.portcullis.core.identity.Users;
+import dev.portcullis.core.location.Location;
+import dev.portcullis.core.location.Locations;
+import dev.portcullis.core.location.MfaMethod;
+import io.micronaut.http.HttpRequest;
 import dev.portcullis.core.component.ComponentSettings;
 import dev.portcullis.core.link.LinkStatus;
 import dev.portcullis.pki.cert.PeerIdentity;
@@ -61,6 +70,43 @@ final class AdminViews {
         return new AdminApi.Link(status.phase().name(), status.since().toString(),
                 status.lastError().orElse(null), status.certificateNotAfter().map(Instant::toString).orElse(null),
                 status.configVersionAcked(), status.lastTelemetry().map(Instant::toString).orElse(null));
+    }
+
+    static AdminApi.UserView user(User user) {
+        return new AdminApi.UserView(user.id(), user.name(), user.email(), user.displayName(), user.state().name(),
+                user.groups(), user.createdAt().toString(), user.enrolledAt().map(Instant::toString).orElse(null));
+    }
+
+    static AdminApi.UserDetails details(Users.UserDetails details) {
+        return new AdminApi.UserDetails(user(details.user()), details.passwordSet(), details.totp(),
+                details.webauthnCredentials(), details.recoveryCodesLeft(),
+                details.inviteExpiresAt().map(Instant::toString).orElse(null),
+                details.devices().stream().map(AdminViews::device).toList());
+    }
+
+    static AdminApi.GroupView group(Group group) {
+        return new AdminApi.GroupView(group.name(), group.members(), group.createdAt().toString());
+    }
+
+    static AdminApi.DeviceView device(Device device) {
+        return new AdminApi.DeviceView(device.id(), device.user(), device.name(), device.kind().text(),
+                device.publicKey().base64(), device.state().name(), device.createdAt().toString(), device.addresses());
+    }
+
+    static AdminApi.LocationView location(Location location, Integer devices, List<Locations.LocationGateway> gateways) {
+        return new AdminApi.LocationView(location.name(), location.addressPool(), location.dns(), location.routedNetworks(),
+                location.mfaMethods().stream().sorted().map(MfaMethod::text).toList(),
+                location.sessionLifetime().toSeconds(), location.idleTimeout().toSeconds(),
+                location.reauthOnEndpointChange(), location.groups(), location.createdAt().toString(), devices,
+                gateways == null ? null : gateways.stream().map(g -> new AdminApi.LocationGateway(g.name(),
+                        g.endpoint().orElse(null), g.publicKey().map(k -> k.base64()).orElse(null), g.mtu())).toList());
+    }
+
+    /** Who made the admin call, for security events: the admin token's name and the caller's address. */
+    static Actor actor(HttpRequest<?> request) {
+        String caller = request.getAttribute(AdminAuthFilter.CALLER_ATTRIBUTE, AdminCaller.class)
+                .map(AdminCaller::name).orElse("unknown");
+        return Actor.admin(caller, request.getRemoteAddress().getAddress().getHostAddress());
     }
 
     static PeerIdentity.Role role(String name) {

@@ -6,11 +6,15 @@ import dev.portcullis.core.error.BadRequestException;
 import dev.portcullis.core.location.AclText;
 import dev.portcullis.core.location.Admissions;
 import dev.portcullis.core.location.GatewayReports;
+import dev.portcullis.core.error.NotFoundException;
+import dev.portcullis.core.location.Location;
 import dev.portcullis.core.location.LocationName;
+import dev.portcullis.core.location.Locations;
 import dev.portcullis.core.location.LocationStore;
 import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.v1.AclPolicy;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
@@ -31,7 +35,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A location's admitted peers and ACL. Admitting waits (bounded) for every gateway of the
+ * Explicit locations (address pool, DNS, routes, MFA policy, groups), and a location's admitted peers and ACL. Admitting waits (bounded) for every gateway of the
  * location to acknowledge; only then does the answer carry the session's preshared key.
  */
 @Controller("/api/v1/locations")
@@ -40,17 +44,48 @@ public final class LocationController {
 
     private final Admissions admissions;
     private final LocationStore locations;
+    private final Locations explicit;
     private final ComponentRegistry registry;
     private final GatewayReports reports;
     private final Clock clock;
 
-    public LocationController(Admissions admissions, LocationStore locations, ComponentRegistry registry,
+    public LocationController(Admissions admissions, LocationStore locations, Locations explicit, ComponentRegistry registry,
                               GatewayReports reports, Clock clock) {
         this.admissions = admissions;
         this.locations = locations;
+        this.explicit = explicit;
         this.registry = registry;
         this.reports = reports;
         this.clock = clock;
+    }
+
+    /** Creates an explicit location: address pool, DNS, routes, MFA policy and who may reach it. */
+    @Post
+    public HttpResponse<AdminApi.LocationView> create(HttpRequest<?> http, @Body AdminApi.NewLocation request) {
+        if (request.name() == null || request.addressPool() == null) {
+            throw new BadRequestException("name and addressPool are required");
+        }
+        Location created = explicit.create(new Locations.NewLocation(request.name(), request.addressPool(), request.dns(),
+                request.routedNetworks(), request.mfaMethods(),
+                Optional.ofNullable(request.sessionLifetimeSeconds()).map(Duration::ofSeconds),
+                Optional.ofNullable(request.idleTimeoutSeconds()).map(Duration::ofSeconds),
+                Boolean.TRUE.equals(request.reauthOnEndpointChange()), request.groups()), AdminViews.actor(http));
+        return HttpResponse.created(AdminViews.location(created, 0, explicit.gateways(created.name())));
+    }
+
+    /** The explicit locations (those that only a gateway's settings or an ACL name are not listed). */
+    @Get
+    public List<AdminApi.LocationView> list() {
+        return explicit.list().stream().map(l -> AdminViews.location(l, null, null)).toList();
+    }
+
+    @Get("/{location}")
+    public AdminApi.LocationView show(@PathVariable String location) {
+        Location found = explicit.byName(location).orElseThrow(() -> LocationName.isValid(location) && locations.known(location)
+                ? new NotFoundException("location '" + location + "' exists only through its gateways or ACL; define it with "
+                        + "`portcullis-admin location add " + location + " --pool CIDR` to enroll devices into it")
+                : LocationName.notFound(location));
+        return AdminViews.location(found, explicit.deviceCount(found.name()), explicit.gateways(found.name()));
     }
 
     @Post("/{location}/peers")

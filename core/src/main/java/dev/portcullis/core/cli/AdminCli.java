@@ -28,10 +28,11 @@ import picocli.CommandLine.Spec;
  * {@code portcullis-admin}: the operator's command line for core's admin API.
  * Exit codes: 0 done, 1 the API refused or could not be reached, 2 wrong usage.
  */
-@Command(name = "portcullis-admin", mixinStandardHelpOptions = true, versionProvider = AdminCli.Version.class,
+@Command(name = "portcullis-admin", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = AdminCli.Version.class,
         description = "Administers Portcullis core through its internal admin API.",
-        subcommands = {AdminCli.Status.class, AdminCli.ComponentCommand.class, PeerCommand.class, AclCommand.class,
-                AdminCli.AdminTokenCommand.class},
+        subcommands = {AdminCli.Status.class, AdminCli.ComponentCommand.class, LocationCommand.class, PeerCommand.class,
+                AclCommand.class, UserCommand.class, GroupCommand.class, DeviceCommand.class, AdminCli.AdminTokenCommand.class},
         footer = {"", "Environment: PORTCULLIS_ADMIN_URL, PORTCULLIS_ADMIN_TOKEN (a token; overrides the default token "
                 + "file), PORTCULLIS_HOME (where the default token file is).",
                 "Exit codes: 0 done, 1 refused by core or core unreachable, 2 usage error."})

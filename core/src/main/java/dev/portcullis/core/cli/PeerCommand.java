@@ -38,9 +38,14 @@ final class PeerCommand implements Runnable {
 
     /** "90s", "30m", "8h", "2d" or plain seconds. */
     static Duration duration(String text, CommandLine commandLine) {
+        return duration(text, "--lifetime", commandLine);
+    }
+
+    /** "90s", "30m", "8h", "2d" or plain seconds, given to {@code option}. */
+    static Duration duration(String text, String option, CommandLine commandLine) {
         Matcher matcher = DURATION.matcher(text == null ? "" : text.strip().toLowerCase(Locale.ROOT));
         if (!matcher.matches()) {
-            throw new CommandLine.ParameterException(commandLine, "--lifetime must look like 90s, 30m, 8h or 2d");
+            throw new CommandLine.ParameterException(commandLine, option + " must look like 90s, 30m, 8h or 2d");
         }
         long amount = Long.parseLong(matcher.group(1));
         return switch (matcher.group(2)) {

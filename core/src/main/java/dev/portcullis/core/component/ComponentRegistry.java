@@ -171,6 +171,48 @@ public final class ComponentRegistry implements ComponentDirectory {
         return id;
     }
 
+    /** Every edge-proxy that was not removed, by name, with its public origin and reported pin. */
+    public List<PublicEdge> publicEdges() {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, name, state, public_origin, public_trust_anchor_sha256 FROM components "
+                            + "WHERE role = 'EDGE_PROXY' AND state <> 'REMOVED' ORDER BY name");
+                 ResultSet rs = select.executeQuery()) {
+                List<PublicEdge> edges = new ArrayList<>();
+                while (rs.next()) {
+                    edges.add(publicEdge(rs));
+                }
+                return edges;
+            }
+        });
+    }
+
+    /** The edge-proxy with this id, unless it was removed. */
+    public Optional<PublicEdge> publicEdge(String componentId) {
+        Optional<UUID> id = uuid(componentId);
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, name, state, public_origin, public_trust_anchor_sha256 FROM components "
+                            + "WHERE id = ? AND role = 'EDGE_PROXY' AND state <> 'REMOVED'")) {
+                select.setObject(1, id.get());
+                try (ResultSet rs = select.executeQuery()) {
+                    return rs.next() ? Optional.of(publicEdge(rs)) : Optional.<PublicEdge>empty();
+                }
+            }
+        });
+    }
+
+    private static PublicEdge publicEdge(ResultSet rs) throws SQLException {
+        byte[] pin = rs.getBytes("public_trust_anchor_sha256");
+        return new PublicEdge(rs.getObject("id", UUID.class).toString(), rs.getString("name"),
+                ComponentState.valueOf(rs.getString("state")) == ComponentState.ADOPTED,
+                Optional.ofNullable(rs.getString("public_origin")),
+                pin == null ? Optional.empty() : Optional.of(dev.portcullis.pki.enroll.TrustAnchorPin.encode(pin)));
+    }
+
     /** Every component that was not removed, by name. */
     public List<Component> list() {
         return database.inTransaction(connection -> {

@@ -19,6 +19,22 @@ public interface ComponentReports {
         }
     };
 
+    /** Hands every report to each of {@code reports} in turn (each must not throw, as above). */
+    static ComponentReports all(ComponentReports... reports) {
+        java.util.List<ComponentReports> each = java.util.List.of(reports);
+        return new ComponentReports() {
+            @Override
+            public void hello(String componentId, Hello hello) {
+                each.forEach(r -> r.hello(componentId, hello));
+            }
+
+            @Override
+            public void telemetry(String componentId, Telemetry telemetry) {
+                each.forEach(r -> r.telemetry(componentId, telemetry));
+            }
+        };
+    }
+
     /** A component said Hello on a new stream (a gateway: its WireGuard public key and port). */
     void hello(String componentId, Hello hello);
 

@@ -137,17 +137,37 @@ public final class LocationStore {
         return database.inTransaction(connection -> acl(connection, location));
     }
 
-    /** A location is known if a gateway (not removed) serves it or it has a policy. */
+    /** A location is known if it was created explicitly, a gateway (not removed) serves it or it has a policy. */
     public boolean known(String location) {
         return database.inTransaction(connection -> {
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT EXISTS (SELECT 1 FROM components WHERE role = 'GATEWAY' AND state <> 'REMOVED' AND location = ?) "
-                            + "OR EXISTS (SELECT 1 FROM location_acl WHERE location = ?)")) {
+                            + "OR EXISTS (SELECT 1 FROM location_acl WHERE location = ?) "
+                            + "OR EXISTS (SELECT 1 FROM locations WHERE name = ?)")) {
                 select.setString(1, location);
                 select.setString(2, location);
+                select.setString(3, location);
                 try (ResultSet rs = select.executeQuery()) {
                     rs.next();
                     return rs.getBoolean(1);
+                }
+            }
+        });
+    }
+
+    /** The locations where the device key has a live (unexpired) session, to evict it from each. */
+    public List<String> locationsAdmitting(WireGuardPublicKey key, Instant now) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT location FROM location_peers WHERE public_key = ? AND not_after > ? ORDER BY location")) {
+                select.setBytes(1, key.bytes());
+                select.setObject(2, timestamp(now));
+                try (ResultSet rs = select.executeQuery()) {
+                    List<String> locations = new ArrayList<>();
+                    while (rs.next()) {
+                        locations.add(rs.getString(1));
+                    }
+                    return locations;
                 }
             }
         });

@@ -1,6 +1,7 @@
 package dev.portcullis.core.publicapi;
 
 import com.google.protobuf.ByteString;
+import dev.portcullis.core.enroll.EnrollmentEndpoints;
 import dev.portcullis.core.link.ComponentRecord;
 import dev.portcullis.core.link.PublicRequestHandler;
 import dev.portcullis.protocol.v1.Header;
@@ -11,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Core's answers to public requests that edge proxies forward over the streams core opened.
- * For now only {@code GET /api/v1/ping}; enrollment and MFA endpoints join here later.
- * Everything else is a neutral 404.
+ * Core's answers to public requests that edge proxies forward over the streams core opened:
+ * {@code GET /api/v1/ping}, and enrollment and password reset ({@code /api/v1/enroll/*},
+ * {@code /api/v1/recovery/*}), which go to their own handler. Everything else is a neutral 404.
  */
 public final class PublicApi implements PublicRequestHandler {
 
@@ -23,17 +24,24 @@ public final class PublicApi implements PublicRequestHandler {
     private static final ProxyResponse NOT_FOUND = json(404, "{\"error\":\"not found\"}");
     private static final ProxyResponse INTERNAL_ERROR = json(500, "{\"error\":\"internal error\"}");
 
+    private final PublicRequestHandler enrollment;
+
+    /** @param enrollment answers {@code /api/v1/enroll/*} and {@code /api/v1/recovery/*} */
+    public PublicApi(PublicRequestHandler enrollment) {
+        this.enrollment = enrollment;
+    }
+
     @Override
     public ProxyResponse handle(ProxyRequest request, ComponentRecord edgeProxy) {
         try {
-            return route(request);
+            return route(request, edgeProxy);
         } catch (RuntimeException e) {
             LOG.error("public request via edge-proxy '{}' failed", edgeProxy.name(), e);
             return INTERNAL_ERROR;
         }
     }
 
-    private static ProxyResponse route(ProxyRequest request) {
+    private ProxyResponse route(ProxyRequest request, ComponentRecord edgeProxy) {
         String path = request.getPath();
         int query = path.indexOf('?');
         if (query >= 0) {
@@ -41,6 +49,9 @@ public final class PublicApi implements PublicRequestHandler {
         }
         if ("GET".equals(request.getMethod()) && "/api/v1/ping".equals(path)) {
             return PING;
+        }
+        if (EnrollmentEndpoints.serves(path)) {
+            return enrollment.handle(request, edgeProxy);
         }
         return NOT_FOUND;
     }

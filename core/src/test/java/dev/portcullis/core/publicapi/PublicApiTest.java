@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 
 class PublicApiTest {
 
-    private final PublicApi api = new PublicApi();
+    /** Enrollment has its own tests; here it only has to be reached for its paths and no others. */
+    private final PublicApi api = new PublicApi((request, edgeProxy) ->
+            ProxyResponse.newBuilder().setStatus(299).build());
     private final ComponentRecord proxy = new ComponentRecord(UUID.randomUUID().toString(), "edge-1",
             PeerIdentity.Role.EDGE_PROXY, "127.0.0.1", 7443, true);
 
@@ -37,6 +39,13 @@ class PublicApiTest {
             assertThat(response.getStatus()).isEqualTo(404);
             assertThat(response.getBody().toString(StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"not found\"}");
         }
+    }
+
+    @Test
+    void enrollmentAndRecoveryPathsGoToTheEnrollmentHandler() {
+        assertThat(api.handle(request("POST", "/api/v1/enroll/redeem"), proxy).getStatus()).isEqualTo(299);
+        assertThat(api.handle(request("POST", "/api/v1/recovery/request?x=1"), proxy).getStatus()).isEqualTo(299);
+        assertThat(api.handle(request("POST", "/api/v1/enrollment"), proxy).getStatus()).isEqualTo(404);
     }
 
     private static ProxyRequest request(String method, String path) {

@@ -1,0 +1,42 @@
+package dev.portcullis.core.audit;
+
+/** What happened, as the audit log names it. One constant per kind of security event. */
+public enum SecurityAction {
+    USER_CREATED("user.created"),
+    USER_DISABLED("user.disabled"),
+    USER_ENABLED("user.enabled"),
+    USER_DELETED("user.deleted"),
+    GROUP_CREATED("group.created"),
+    GROUP_DELETED("group.deleted"),
+    GROUP_MEMBER_ADDED("group.member.added"),
+    GROUP_MEMBER_REMOVED("group.member.removed"),
+    LOCATION_CREATED("location.created"),
+    INVITE_ISSUED("invite.issued"),
+    INVITE_REDEEMED("invite.redeemed"),
+    INVITE_REFUSED("invite.refused"),
+    INVITE_REVOKED("invite.revoked"),
+    ENROLLMENT_STEP_DONE("enrollment.step.done"),
+    ENROLLMENT_STEP_FAILED("enrollment.step.failed"),
+    ENROLLMENT_COMPLETED("enrollment.completed"),
+    DEVICE_REGISTERED("device.registered"),
+    DEVICE_RENAMED("device.renamed"),
+    DEVICE_DISABLED("device.disabled"),
+    DEVICE_ENABLED("device.enabled"),
+    DEVICE_REMOVED("device.removed"),
+    PASSWORD_RESET_REQUESTED("password.reset.requested"),
+    PASSWORD_RESET_REDEEMED("password.reset.redeemed"),
+    PASSWORD_RESET_REFUSED("password.reset.refused"),
+    PASSWORD_RESET_DONE("password.reset.done"),
+    PASSWORD_RESET_FAILED("password.reset.failed");
+
+    private final String text;
+
+    SecurityAction(String text) {
+        this.text = text;
+    }
+
+    /** The dotted name in log lines, e.g. {@code invite.redeemed}. */
+    public String text() {
+        return text;
+    }
+}
