@@ -15,8 +15,8 @@ import java.util.UUID;
 
 /**
  * Hands out device tunnel addresses from a location's pool: the first free host address, skipping
- * the network address, the IPv4 broadcast address and every address a gateway of the location uses
- * on the tunnel.
+ * the network address, the IPv4 broadcast address, every address a gateway of the location uses
+ * on the tunnel and the location's DNS servers (a device must never answer for the resolver).
  * <p>
  * Concurrency: allocation takes a transaction-scoped PostgreSQL advisory lock per location, so
  * concurrent registrations (on any number of core threads or, later, core instances) take turns:
@@ -62,6 +62,18 @@ public final class AddressPool {
                         if (cidr.family() == pool.family()) {
                             taken.add(value(withoutPrefix(cidr)));
                         }
+                    }
+                }
+            }
+        }
+        try (PreparedStatement select = connection.prepareStatement("SELECT unnest(dns) FROM locations WHERE name = ?")) {
+            select.setString(1, location);
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    // Validated as IP literals when the location was created or changed.
+                    String dns = rs.getString(1);
+                    if (dns.contains(":") == (pool.family() == Cidr.Family.IPV6)) {
+                        taken.add(value(dns));
                     }
                 }
             }

@@ -116,7 +116,17 @@ class AddressPoolTest {
 
         fixture.devices.delete("alice", "one", EnrollmentFixture.ADMIN);
 
-        assertThat(register(alice, "three", berlin).addresses()).containsEntry("berlin", "10.8.0.1/32");
+        assertThat(register(alice, "three", berlin).addresses()).containsEntry("berlin", "10.8.0.2/32");
+    }
+
+    @Test
+    void theLocationsDnsServerAddressIsNeverHandedToADevice() {
+        // The fixture's locations name 10.8.0.1 as their DNS server; this one has no gateway yet.
+        Location berlin = fixture.location("berlin", "10.8.0.0/24", List.of(), List.of());
+        User alice = fixture.user("alice");
+
+        assertThat(register(alice, "one", berlin).addresses()).containsEntry("berlin", "10.8.0.2/32");
+        assertThat(register(alice, "two", berlin).addresses()).containsEntry("berlin", "10.8.0.3/32");
     }
 
     @Test
