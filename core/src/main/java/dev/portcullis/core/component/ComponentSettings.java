@@ -26,8 +26,12 @@ public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMi
 
     /** A human on a shared NAT clicks and loads pages; 120 a minute serves them and still slows a script down. */
     public static final int DEFAULT_REQUESTS_PER_MINUTE = 120;
-    /** Above this the limit stops limiting anything; below 1 nothing would be served. */
-    public static final int MAX_REQUESTS_PER_MINUTE = 100_000;
+    /**
+     * Above this the limit stops limiting anything; below 1 nothing would be served. Equal to the
+     * edge-proxy's own bound (EdgeSettings.MAX_REQUESTS_PER_MINUTE): a larger value would be a
+     * configuration the proxy refuses, leaving it on the previous one.
+     */
+    public static final int MAX_REQUESTS_PER_MINUTE = 60_000;
     /** A notice is a sentence or two on a page, not a document; it also travels in every config push. */
     public static final int MAX_NOTICE_CHARS = 500;
     /** Longer than any sensible origin; bounds what lands in pages and WebAuthn's RP origin. */

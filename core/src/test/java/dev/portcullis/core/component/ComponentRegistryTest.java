@@ -138,7 +138,17 @@ class ComponentRegistryTest {
                 .isInstanceOf(NotFoundException.class);
 
         assertThat(registry.byName("edge-1").orElseThrow().configVersion()).isEqualTo(2);
-        assertThat(registry.updateSettings("edge-1", change(null, 100_000, "x".repeat(500), null)).getVersion()).isEqualTo(3);
+        assertThat(registry.updateSettings("edge-1", change(null, 60_000, "x".repeat(500), null)).getVersion()).isEqualTo(3);
+    }
+
+    @Test
+    void aRateLimitTheEdgeProxyWouldRefuseIsRefusedInCore() {
+        // Core used to accept up to 100,000 a minute while proxies refuse more than 60,000, so the
+        // proxy refused the whole configuration and kept serving the previous one.
+        fixture.register("edge-1", PeerIdentity.Role.EDGE_PROXY);
+
+        assertThatThrownBy(() -> registry.updateSettings("edge-1", change(null, 60_001, null, null)))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("between 1 and 60000");
     }
 
     @Test
