@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
@@ -44,13 +45,16 @@ import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
  *    [dev]           [svc] 198.51.100.2 (the ACL lets the pool ping it)
  *    wireguard-go + wg, the browser's configuration
  * </pre>
+ * The deployment is shared with {@link EnrollmentEdgeHygieneTest} ({@link SharedEnrollmentDeployment}).
  * Screenshots of every browser step: {@code compliance-tests/<build dir>/evidence/enrollment/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedEnrollmentDeployment.class)
 class EnrollmentBrowserTest {
 
     private static final String LOCATION = "office";
+    private static final String GROUP = "office-staff";
     private static final String POOL = "10.80.0.0/24";
     private static final String GATEWAY_TUNNEL = "10.80.0.1";
     private static final String SERVICE = "198.51.100.2";
@@ -85,8 +89,8 @@ class EnrollmentBrowserTest {
     private String agentTotpSecret;
 
     @BeforeAll
-    void deploy() throws Exception {
-        deployment = EnrollmentDeployment.start("enrollment-browser");
+    void deploy(EnrollmentDeployment shared) throws Exception {
+        deployment = shared;
         net = new TestNetwork();
         gatewayInterface = net.interfaceName("g");
         gw = net.namespace("gw");
@@ -100,14 +104,16 @@ class EnrollmentBrowserTest {
         // The device reaches the gateway's announced endpoint (its control-side address) across the underlay.
         net.exec(dev, "ip", "route", "add", "10.99.9.0/30", "via", "192.0.2.1");
 
-        deployment.addLocation(LOCATION, POOL, "--route", SERVICES);
+        // Restricted to this class's group: users of other classes sharing the deployment get no address here.
+        deployment.admin("group", "add", GROUP);
+        deployment.addLocation(LOCATION, POOL, "--route", SERVICES, "--group", GROUP);
         startGateway();
         AdminHttp.Reply acl = deployment.adminHttp().put("/api/v1/locations/" + LOCATION + "/acl", Map.of(
                 "rules", List.of(Map.of("sources", List.of(POOL), "destinations", List.of(SERVICE + "/32"), "protocol", "icmp")),
                 "masqueradeDestinations", List.of()));
         assertThat(acl.status()).as(String.valueOf(acl.body())).isEqualTo(200);
 
-        deployment.addUser("alice", "alice@example.com", "Alice Example");
+        deployment.addUser("alice", "alice@example.com", "Alice Example", "--group", GROUP);
         invite = deployment.invite("alice");
         tokens.add(invite.token());
         assertThat(invite.pin()).as("the link's #ca pin is the certificate the proxy presents").isEqualTo(deployment.proxyPin());
@@ -161,7 +167,9 @@ class EnrollmentBrowserTest {
                 }
             } finally {
                 if (deployment != null) {
-                    deployment.close();
+                    // The location's gateway is gone with its namespace: unregister it, so the shared
+                    // deployment's status shows no component that will never come back.
+                    deployment.adminHttp().delete("/api/v1/components/gw-e2e");
                 }
             }
         }
@@ -358,7 +366,7 @@ class EnrollmentBrowserTest {
     @Test
     @Order(5)
     void theAgentEnrollsFromASecondInviteWithPasswordAndTotpOnStdin() throws Exception {
-        deployment.addUser("bob", "bob@example.com", "Bob Example");
+        deployment.addUser("bob", "bob@example.com", "Bob Example", "--group", GROUP);
         EnrollmentDeployment.Invite second = deployment.invite("bob");
         tokens.add(second.token());
         Path agentHome = deployment.work.resolve("agent-bob");

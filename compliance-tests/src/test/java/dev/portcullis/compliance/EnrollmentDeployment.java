@@ -131,8 +131,10 @@ final class EnrollmentDeployment implements AutoCloseable {
         admin(line.toArray(String[]::new));
     }
 
-    void addUser(String name, String email, String displayName) throws Exception {
-        admin("user", "add", name, "--email", email, "--display-name", displayName);
+    void addUser(String name, String email, String displayName, String... extraOptions) throws Exception {
+        List<String> line = new ArrayList<>(List.of("user", "add", name, "--email", email, "--display-name", displayName));
+        line.addAll(List.of(extraOptions));
+        admin(line.toArray(String[]::new));
     }
 
     /** {@code user invite NAME}: the link is printed once; this returns it with its token and pin. */
@@ -148,14 +150,21 @@ final class EnrollmentDeployment implements AutoCloseable {
 
     // ---- the same through the admin API (for bulk setup: no JVM start per call) -------------------------
 
-    void addLocationViaApi(String name, String pool) throws Exception {
-        AdminHttp.Reply created = adminHttp().post("/api/v1/locations", Map.of("name", name, "addressPool", pool));
+    void addGroupViaApi(String name) throws Exception {
+        AdminHttp.Reply created = adminHttp().post("/api/v1/groups", Map.of("name", name));
+        assertThat(created.status()).as("group " + name + ": " + created.body()).isEqualTo(201);
+    }
+
+    /** A location reachable by the members of these groups only (every user when none is given). */
+    void addLocationViaApi(String name, String pool, String... groups) throws Exception {
+        AdminHttp.Reply created = adminHttp().post("/api/v1/locations",
+                Map.of("name", name, "addressPool", pool, "groups", List.of(groups)));
         assertThat(created.status()).as("location " + name + ": " + created.body()).isEqualTo(201);
     }
 
-    void addUserViaApi(String name, String email, String displayName) throws Exception {
+    void addUserViaApi(String name, String email, String displayName, String... groups) throws Exception {
         AdminHttp.Reply created = adminHttp().post("/api/v1/users",
-                Map.of("name", name, "email", email, "displayName", displayName));
+                Map.of("name", name, "email", email, "displayName", displayName, "groups", List.of(groups)));
         assertThat(created.status()).as("user " + name + ": " + created.body()).isEqualTo(201);
     }
 
@@ -309,9 +318,9 @@ final class EnrollmentDeployment implements AutoCloseable {
         return map;
     }
 
-    /** {@code ./quickstart reset}: stops every process and deletes the state (and gateway-1's interface). */
+    /** {@code ./quickstart reset}: stops every process and deletes the state (and gateway-1's interface); keeps the logs. */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         // Keep the logs beside the test's other output: reset deletes the state directory.
         if (Files.isDirectory(logs())) {
             Path kept = work.resolve("logs");
@@ -322,7 +331,13 @@ final class EnrollmentDeployment implements AutoCloseable {
                 }
             }
         }
-        Quickstart.Result reset = quickstart.run("reset");
+        Quickstart.Result reset;
+        try {
+            reset = quickstart.run("reset");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while resetting the deployment in " + quickstart.state, e);
+        }
         if (reset.exitCode() != 0) {
             throw new AssertionError("./quickstart reset failed:\n" + reset.output());
         }

@@ -21,13 +21,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The enrollment API's edge hygiene, end to end through the real edge-proxy of a quickstart
@@ -37,13 +37,16 @@ import org.junit.jupiter.api.TestMethodOrder;
  * stateless; its state directory holds only its own keys).
  *
  * <p>Every scenario sends from its own loopback source address (127.0.0.x), because the proxy
- * rate-limits per client address and one scenario must not spend another's allowance.
+ * rate-limits per client address and one scenario must not spend another's allowance. The
+ * deployment is shared with {@link EnrollmentBrowserTest} ({@link SharedEnrollmentDeployment}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedEnrollmentDeployment.class)
 class EnrollmentEdgeHygieneTest {
 
     private static final String REDEEM = "/api/v1/enroll/redeem";
+    private static final String GROUP = "edge-hygiene";
     /** As many redemptions of one token at once as the issue asks for. */
     private static final int CONCURRENT_REDEMPTIONS = 50;
     /** Bounds the rate-limit probes: well above both buckets (API 120/min by default, pages 600/min). */
@@ -56,12 +59,15 @@ class EnrollmentEdgeHygieneTest {
     private EnrollmentDeployment.Invite expiring;
 
     @BeforeAll
-    void deploy() throws Exception {
-        deployment = EnrollmentDeployment.start("enrollment-edge");
-        // Setup through the admin API (EnrollmentBrowserTest drives the same through the admin CLI).
-        deployment.addLocationViaApi("branch", "10.81.0.0/24");
+    void deploy(EnrollmentDeployment shared) throws Exception {
+        deployment = shared;
+        // Setup through the admin API (EnrollmentBrowserTest drives the same through the admin CLI). The
+        // location is restricted to this class's group, so users of other classes sharing the
+        // deployment do not get addresses (and configurations) here.
+        deployment.addGroupViaApi(GROUP);
+        deployment.addLocationViaApi("branch", "10.81.0.0/24", GROUP);
         for (String user : List.of("racer", "reuser", "replaced", "expiring", "restarter")) {
-            deployment.addUserViaApi(user, user + "@example.com", "User " + user);
+            deployment.addUserViaApi(user, user + "@example.com", "User " + user, GROUP);
         }
         expiring = deployment.inviteViaApi("expiring");
         raced = deployment.inviteViaApi("racer");
@@ -69,13 +75,6 @@ class EnrollmentEdgeHygieneTest {
         superseded = deployment.inviteViaApi("replaced");
         EnrollmentDeployment.Invite newer = deployment.inviteViaApi("replaced");
         assertThat(newer.token()).isNotEqualTo(superseded.token());
-    }
-
-    @AfterAll
-    void tearDown() throws Exception {
-        if (deployment != null) {
-            deployment.close();
-        }
     }
 
     @Test
@@ -102,6 +101,7 @@ class EnrollmentEdgeHygieneTest {
                     refused.add(response);
                 }
             }
+            System.out.println(CONCURRENT_REDEMPTIONS + " concurrent redemptions of one invite, by status: " + byStatus);
             assertThat(byStatus.get(200)).as("successful redemptions among " + byStatus).isEqualTo(1);
             assertThat(byStatus.keySet()).as("statuses " + byStatus).isSubsetOf(200, 404, 429);
             for (EdgeClient.Response response : refused) {
@@ -186,7 +186,8 @@ class EnrollmentEdgeHygieneTest {
         String cookie = redeemed.cookie(EnrollmentDeployment.ENROLL_COOKIE);
         assertThat(cookie).as("the enrollment cookie").isNotNull().hasSize(43);
         String setCookie = redeemed.headers().get("set-cookie").toString();
-        assertThat(setCookie).contains("Secure").contains("HttpOnly").contains("SameSite=Strict").contains("Path=/");
+        assertThat(setCookie).contains("Secure").contains("HttpOnly").contains("SameSite=Strict").contains("Path=/")
+                .contains("Max-Age=1800");
         String csrf = redeemed.json().path("csrf").asText();
         String[] session = {"Cookie", EnrollmentDeployment.ENROLL_COOKIE + "=" + cookie, "X-Portcullis-CSRF", csrf};
         String password = "Granite-willow-" + randomToken().substring(0, 10) + "-9";
@@ -229,6 +230,14 @@ class EnrollmentEdgeHygieneTest {
         // The proxy's state directory: the same files as before the enrollment, none holding user data.
         Map<String, String> stateAfter = fingerprints(deployment.edgeState());
         assertThat(stateAfter.keySet()).as("files in the proxy's state directory").isEqualTo(stateBefore.keySet());
+        System.out.println("edge-proxy state directory: " + stateAfter.keySet());
+        try (Stream<Path> files = Files.walk(deployment.edgeState())) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(file, StandardCharsets.ISO_8859_1).strip())
+                        .as(file + ": only keys and certificates (PEM) in the proxy's state")
+                        .matches("(?s)(-----BEGIN [A-Z0-9 ]+-----\\s+[A-Za-z0-9+/=\\s]+-----END [A-Z0-9 ]+-----\\s*)+");
+            }
+        }
         List<Path> roots = List.of(deployment.edgeState());
         for (String userData : List.of("restarter", "restarter@example.com", cookie, csrf, password, secret, invite.token())) {
             assertThat(EnrollmentDeployment.filesContaining(roots, userData)).as("proxy state files containing user data").isEmpty();
