@@ -284,7 +284,9 @@ class ControlStreamTest {
         link.close();
 
         assertThat(link.state()).isEqualTo(LinkState.CLOSED);
-        assertThat(session.awaitClosed().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        // The server going away ends core's stream: gRPC reports UNAVAILABLE when the transport
+        // closes first and CANCELLED when the server's RST_STREAM arrives first (seen under load).
+        assertThat(session.awaitClosed().getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED);
         assertThat(acceptsTcp(port)).isFalse();
         assertThat(Files.exists(dir.resolve("key.pem"))).as("closing is not revoking").isTrue();
     }
