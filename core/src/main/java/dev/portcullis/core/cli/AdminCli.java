@@ -138,6 +138,24 @@ public final class AdminCli {
         return duration.toMinutes() >= 1 ? duration.toMinutes() + " min" : seconds + " s";
     }
 
+    /** Answers a listing: the raw JSON with {@code --json}, {@code whenEmpty} for none, else {@code table}. */
+    <T> int list(AdminClient.Answer<List<T>> answer, String whenEmpty, java.util.function.Consumer<List<T>> table) {
+        if (json) {
+            out.println(answer.raw());
+        } else if (answer.body().isEmpty()) {
+            out.println(whenEmpty);
+        } else {
+            table.accept(answer.body());
+        }
+        return 0;
+    }
+
+    /** Answers a change: the raw JSON with {@code --json}, else one sentence made from the answer. */
+    <T> int report(AdminClient.Answer<T> answer, java.util.function.Function<T, String> sentence) {
+        out.println(json ? answer.raw() : sentence.apply(answer.body()));
+        return 0;
+    }
+
     void printComponents(List<AdminApi.ComponentView> components) {
         Table table = new Table("NAME", "ROLE", "ADDRESS", "STATE", "LINK", "CONFIG", "WIREGUARD", "SETTINGS");
         for (AdminApi.ComponentView c : components) {
@@ -266,14 +284,7 @@ public final class AdminCli {
                 AdminCli cli = parent.cli;
                 AdminClient.Answer<List<AdminApi.ComponentView>> answer = cli.client().get("/api/v1/components",
                         Argument.listOf(AdminApi.ComponentView.class));
-                if (cli.json) {
-                    cli.out.println(answer.raw());
-                } else if (answer.body().isEmpty()) {
-                    cli.out.println("no components registered");
-                } else {
-                    cli.printComponents(answer.body());
-                }
-                return 0;
+                return cli.list(answer, "no components registered", rows -> cli.printComponents(rows));
             }
         }
 
@@ -289,9 +300,7 @@ public final class AdminCli {
                 AdminCli cli = parent.cli;
                 AdminClient.Answer<AdminApi.RemovedComponent> answer = cli.client().send("DELETE",
                         "/api/v1/components/" + path(name), null, Argument.of(AdminApi.RemovedComponent.class));
-                cli.out.println(cli.json ? answer.raw()
-                        : "removed '" + name + "' (id " + answer.body().id() + "); its certificates are revoked");
-                return 0;
+                return cli.report(answer, answered -> "removed '" + name + "' (id " + answered.id() + "); its certificates are revoked");
             }
         }
 
@@ -336,8 +345,7 @@ public final class AdminCli {
                 AdminCli cli = parent.cli;
                 AdminClient.Answer<AdminApi.ComponentView> answer = cli.client().send("POST",
                         "/api/v1/components/" + path(name) + "/rotate", null, Argument.of(AdminApi.ComponentView.class));
-                cli.out.println(cli.json ? answer.raw() : "certificate rotation requested for '" + name + "'");
-                return 0;
+                return cli.report(answer, answered -> "certificate rotation requested for '" + name + "'");
             }
         }
 

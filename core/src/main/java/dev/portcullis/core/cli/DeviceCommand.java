@@ -58,14 +58,7 @@ final class DeviceCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<List<AdminApi.DeviceView>> answer = cli.client().get("/api/v1/devices"
                     + (user == null ? "" : "?user=" + AdminCli.path(user)), Argument.listOf(AdminApi.DeviceView.class));
-            if (cli.json) {
-                cli.out.println(answer.raw());
-            } else if (answer.body().isEmpty()) {
-                cli.out.println(user == null ? "no devices registered" : "user '" + user + "' has no devices");
-            } else {
-                printDevices(cli, answer.body());
-            }
-            return 0;
+            return cli.list(answer, user == null ? "no devices registered" : "user '" + user + "' has no devices", rows -> printDevices(cli, rows));
         }
     }
 
@@ -85,8 +78,7 @@ final class DeviceCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.DeviceView> answer = cli.client().send("PUT", devicePath(user, device) + "/name",
                     new AdminApi.DeviceRename(newName), Argument.of(AdminApi.DeviceView.class));
-            cli.out.println(cli.json ? answer.raw() : "renamed " + user + "'s device '" + device + "' to '" + answer.body().name() + "'");
-            return 0;
+            return cli.report(answer, answered -> "renamed " + user + "'s device '" + device + "' to '" + answered.name() + "'");
         }
     }
 
@@ -105,8 +97,7 @@ final class DeviceCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.DeviceView> answer = cli.client().send("POST", devicePath(user, device) + "/disable",
                     null, Argument.of(AdminApi.DeviceView.class));
-            cli.out.println(cli.json ? answer.raw() : "disabled " + user + "'s device '" + device + "'; its tunnel sessions ended");
-            return 0;
+            return cli.report(answer, answered -> "disabled " + user + "'s device '" + device + "'; its tunnel sessions ended");
         }
     }
 
@@ -124,8 +115,7 @@ final class DeviceCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.DeviceView> answer = cli.client().send("POST", devicePath(user, device) + "/enable",
                     null, Argument.of(AdminApi.DeviceView.class));
-            cli.out.println(cli.json ? answer.raw() : "enabled " + user + "'s device '" + device + "'");
-            return 0;
+            return cli.report(answer, answered -> "enabled " + user + "'s device '" + device + "'");
         }
     }
 
@@ -144,8 +134,7 @@ final class DeviceCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.DeviceView> answer = cli.client().send("DELETE", devicePath(user, device), null,
                     Argument.of(AdminApi.DeviceView.class));
-            cli.out.println(cli.json ? answer.raw() : "deleted " + user + "'s device '" + device + "'");
-            return 0;
+            return cli.report(answer, answered -> "deleted " + user + "'s device '" + device + "'");
         }
     }
 }

@@ -43,8 +43,7 @@ final class GroupCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.GroupView> answer = cli.client().send("POST", "/api/v1/groups",
                     new AdminApi.NewGroup(name), Argument.of(AdminApi.GroupView.class));
-            cli.out.println(cli.json ? answer.raw() : "created group '" + answer.body().name() + "'");
-            return 0;
+            return cli.report(answer, answered -> "created group '" + answered.name() + "'");
         }
     }
 
@@ -58,18 +57,13 @@ final class GroupCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<List<AdminApi.GroupView>> answer = cli.client().get("/api/v1/groups",
                     Argument.listOf(AdminApi.GroupView.class));
-            if (cli.json) {
-                cli.out.println(answer.raw());
-            } else if (answer.body().isEmpty()) {
-                cli.out.println("no groups (add one: portcullis-admin group add NAME)");
-            } else {
+            return cli.list(answer, "no groups (add one: portcullis-admin group add NAME)", rows -> {
                 Table table = new Table("NAME", "MEMBERS");
-                for (AdminApi.GroupView group : answer.body()) {
+                for (AdminApi.GroupView group : rows) {
                     table.row(group.name(), String.join(", ", group.members()));
                 }
                 table.print(cli.out);
-            }
-            return 0;
+            });
         }
     }
 
@@ -86,8 +80,7 @@ final class GroupCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.GroupView> answer = cli.client().send("DELETE", groupPath(name), null,
                     Argument.of(AdminApi.GroupView.class));
-            cli.out.println(cli.json ? answer.raw() : "deleted group '" + name + "'");
-            return 0;
+            return cli.report(answer, answered -> "deleted group '" + name + "'");
         }
     }
 
@@ -118,8 +111,7 @@ final class GroupCommand implements Runnable {
                 AdminCli cli = parent.parent.cli;
                 AdminClient.Answer<AdminApi.GroupView> answer = cli.client().send("PUT",
                         groupPath(group) + "/members/" + AdminCli.path(user), null, Argument.of(AdminApi.GroupView.class));
-                cli.out.println(cli.json ? answer.raw() : "group '" + group + "': " + String.join(", ", answer.body().members()));
-                return 0;
+                return cli.report(answer, answered -> "group '" + group + "': " + String.join(", ", answered.members()));
             }
         }
 
@@ -137,8 +129,7 @@ final class GroupCommand implements Runnable {
                 AdminCli cli = parent.parent.cli;
                 AdminClient.Answer<AdminApi.GroupView> answer = cli.client().send("DELETE",
                         groupPath(group) + "/members/" + AdminCli.path(user), null, Argument.of(AdminApi.GroupView.class));
-                cli.out.println(cli.json ? answer.raw() : "removed '" + user + "' from group '" + group + "'");
-                return 0;
+                return cli.report(answer, answered -> "removed '" + user + "' from group '" + group + "'");
             }
         }
     }

@@ -101,20 +101,15 @@ final class LocationCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<List<AdminApi.LocationView>> answer = cli.client().get("/api/v1/locations",
                     Argument.listOf(AdminApi.LocationView.class));
-            if (cli.json) {
-                cli.out.println(answer.raw());
-            } else if (answer.body().isEmpty()) {
-                cli.out.println("no locations defined (add one: portcullis-admin location add NAME --pool 10.8.0.0/24)");
-            } else {
+            return cli.list(answer, "no locations defined (add one: portcullis-admin location add NAME --pool 10.8.0.0/24)", rows -> {
                 Table table = new Table("NAME", "POOL", "MFA", "SESSION", "IDLE", "GROUPS", "ROUTES");
-                for (AdminApi.LocationView l : answer.body()) {
+                for (AdminApi.LocationView l : rows) {
                     table.row(l.name(), l.addressPool(), String.join(",", l.mfaMethods()), duration(l.sessionLifetimeSeconds()),
                             duration(l.idleTimeoutSeconds()), l.groups().isEmpty() ? "everyone" : String.join(",", l.groups()),
                             String.join(",", l.routedNetworks()));
                 }
                 table.print(cli.out);
-            }
-            return 0;
+            });
         }
     }
 

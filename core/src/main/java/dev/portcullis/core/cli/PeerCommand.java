@@ -115,13 +115,9 @@ final class PeerCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<List<AdminApi.PeerView>> answer = cli.client().get(locationPath(location) + "/peers",
                     Argument.listOf(AdminApi.PeerView.class));
-            if (cli.json) {
-                cli.out.println(answer.raw());
-            } else if (answer.body().isEmpty()) {
-                cli.out.println("no admitted peers at '" + location + "'");
-            } else {
+            return cli.list(answer, "no admitted peers at '" + location + "'", rows -> {
                 Table table = new Table("PUBLIC KEY", "ALLOWED IPS", "SESSION", "NOT AFTER", "SEEN BY");
-                for (AdminApi.PeerView peer : answer.body()) {
+                for (AdminApi.PeerView peer : rows) {
                     table.row(peer.publicKey(), String.join(",", peer.allowedIps()), peer.sessionId(),
                             AdminCli.seconds(peer.notAfter()), String.join(", ", peer.gateways().stream()
                                     .map(g -> g.name() + (g.endpoint() == null ? "" : " " + g.endpoint())
@@ -130,8 +126,7 @@ final class PeerCommand implements Runnable {
                                     .toList()));
                 }
                 table.print(cli.out);
-            }
-            return 0;
+            });
         }
     }
 
@@ -150,9 +145,7 @@ final class PeerCommand implements Runnable {
             String urlKey = publicKey.strip().replace('+', '-').replace('/', '_');
             AdminClient.Answer<AdminApi.EvictedPeer> answer = cli.client().send("DELETE",
                     locationPath(location) + "/peers/" + AdminCli.path(urlKey), null, Argument.of(AdminApi.EvictedPeer.class));
-            cli.out.println(cli.json ? answer.raw() : "evicted " + answer.body().publicKey() + " from '" + location
-                    + "' (session " + answer.body().sessionId() + "): " + gateways(answer.body().gateways()));
-            return 0;
+            return cli.report(answer, answered -> "evicted " + answered.publicKey() + " from '" + location + "' (session " + answered.sessionId() + "): " + gateways(answered.gateways()));
         }
     }
 }

@@ -84,14 +84,7 @@ final class UserCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<List<AdminApi.UserView>> answer = cli.client().get("/api/v1/users",
                     Argument.listOf(AdminApi.UserView.class));
-            if (cli.json) {
-                cli.out.println(answer.raw());
-            } else if (answer.body().isEmpty()) {
-                cli.out.println("no users (add one: portcullis-admin user add NAME --email ADDRESS)");
-            } else {
-                printUsers(cli, answer.body());
-            }
-            return 0;
+            return cli.list(answer, "no users (add one: portcullis-admin user add NAME --email ADDRESS)", rows -> printUsers(cli, rows));
         }
     }
 
@@ -144,8 +137,7 @@ final class UserCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.UserView> answer = cli.client().send("POST", userPath(name) + "/disable", null,
                     Argument.of(AdminApi.UserView.class));
-            cli.out.println(cli.json ? answer.raw() : "disabled user '" + name + "'; their invites, sessions and tunnels ended");
-            return 0;
+            return cli.report(answer, answered -> "disabled user '" + name + "'; their invites, sessions and tunnels ended");
         }
     }
 
@@ -162,8 +154,7 @@ final class UserCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.UserView> answer = cli.client().send("POST", userPath(name) + "/enable", null,
                     Argument.of(AdminApi.UserView.class));
-            cli.out.println(cli.json ? answer.raw() : "user '" + name + "' is " + answer.body().state());
-            return 0;
+            return cli.report(answer, answered -> "user '" + name + "' is " + answered.state());
         }
     }
 
@@ -180,8 +171,7 @@ final class UserCommand implements Runnable {
             AdminCli cli = parent.cli;
             AdminClient.Answer<AdminApi.UserView> answer = cli.client().send("DELETE", userPath(name), null,
                     Argument.of(AdminApi.UserView.class));
-            cli.out.println(cli.json ? answer.raw() : "deleted user '" + name + "' and their devices");
-            return 0;
+            return cli.report(answer, answered -> "deleted user '" + name + "' and their devices");
         }
     }
 
