@@ -29,7 +29,7 @@ final class Oathtool {
             Thread.sleep(200);
         }
         String secret = base32Secret.replaceAll("\\s", "").toUpperCase(java.util.Locale.ROOT);
-        // oathtool refuses unpadded Base32 whose length is not a multiple of 8 (see BUILD-NOTES.md).
+        // oathtool refuses unpadded Base32 whose length is not a multiple of 8.
         StringBuilder padded = new StringBuilder(secret.replace("=", ""));
         while (padded.length() % 8 != 0) {
             padded.append('=');

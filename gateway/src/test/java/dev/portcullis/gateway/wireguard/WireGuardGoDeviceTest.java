@@ -144,7 +144,7 @@ class WireGuardGoDeviceTest {
 
     @Test
     void autoFallsBackToUserspaceWhereTheKernelHasNoWireGuard() throws Exception {
-        // These machines have no kernel module (BUILD-NOTES); on one that has, AUTO picks the kernel.
+        // These machines have no kernel WireGuard module; on one that has, AUTO picks the kernel.
         boolean kernel = network.tryExec(gateway, "ip", "link", "add", name + "k", "type", "wireguard").exitCode() == 0;
         try (WireGuardDevice device = WireGuardInterfaces.open(name, Implementation.AUTO, gateway.name())) {
             assertThat(device).isInstanceOf(kernel ? WgToolDevice.class : UapiDevice.class);
