@@ -80,7 +80,12 @@ final class PublicJson {
     record Empty() {
     }
 
+    /** An invite or reset token as typed: a secret until parsed and spent, so never printed. */
     record TokenRequest(String token) {
+        @Override
+        public String toString() {
+            return "TokenRequest[<redacted>]";
+        }
     }
 
     /** The password as characters, so it can be wiped once hashed. */
