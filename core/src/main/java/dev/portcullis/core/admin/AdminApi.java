@@ -23,11 +23,19 @@ public final class AdminApi {
     @Serdeable
     public record RegisteredComponent(String id, String name, String role, String address, String joinToken,
                                       long joinTokenExpiresInSeconds) {
+        @Override
+        public String toString() {
+            return "RegisteredComponent[" + role + " '" + name + "' at " + address + ", joinToken=<redacted>]";
+        }
     }
 
     /** POST /api/v1/components/{name}/token */
     @Serdeable
     public record JoinTokenIssued(String name, String joinToken, long joinTokenExpiresInSeconds) {
+        @Override
+        public String toString() {
+            return "JoinTokenIssued['" + name + "', joinToken=<redacted>]";
+        }
     }
 
     /**
@@ -274,6 +282,10 @@ public final class AdminApi {
     /** 201 answer to POST /api/v1/admin-tokens: the only response that contains the token. */
     @Serdeable
     public record AdminTokenIssued(String id, String name, String token) {
+        @Override
+        public String toString() {
+            return "AdminTokenIssued[" + id + " '" + name + "', token=<redacted>]";
+        }
     }
 
     @Serdeable
