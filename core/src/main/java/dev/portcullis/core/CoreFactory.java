@@ -4,6 +4,7 @@ import dev.portcullis.core.admin.AdminBindGuard;
 import dev.portcullis.core.admin.AdminBootstrap;
 import dev.portcullis.core.admin.AdminTokens;
 import dev.portcullis.core.admin.LinkControl;
+import dev.portcullis.core.audit.AuditLog;
 import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.ca.CaBootstrap;
 import dev.portcullis.core.ca.MasterKeyFile;
@@ -161,8 +162,8 @@ public class CoreFactory {
     }
 
     @Singleton
-    SecurityEvents securityEvents() {
-        return new SecurityEvents();
+    SecurityEvents securityEvents(AuditLog auditLog) {
+        return new SecurityEvents(auditLog);
     }
 
     @Singleton

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public final class AdminAuthFilter {
 
-    static final String CALLER_ATTRIBUTE = "portcullis.admin.caller";
+    public static final String CALLER_ATTRIBUTE = "portcullis.admin.caller";
     private static final Logger LOG = LoggerFactory.getLogger("dev.portcullis.core.admin.audit");
     private static final String BEARER = "Bearer ";
 

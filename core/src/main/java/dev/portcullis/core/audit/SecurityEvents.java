@@ -8,9 +8,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place every security event goes through. Callers hand over the open connection of the
- * change the event describes, inside its transaction: today the event becomes one structured line
- * on logger {@code portcullis.audit}; the hash-chained audit log will append its record on that same
- * connection, so a change and its record commit or roll back together.
+ * change the event describes, inside its transaction: the event is appended to the hash-chained
+ * {@link AuditLog} on that same connection, so a change and its record commit or roll back
+ * together, and it also becomes one structured line on logger {@code portcullis.audit} for
+ * operators who tail logs.
  * <p>
  * Line format (logfmt): {@code action=invite.redeemed outcome=success actor=anonymous source=203.0.113.9
  * subject=user:alice step=...}. Values are reduced to printable characters and bounded, so nothing
@@ -25,6 +26,12 @@ public final class SecurityEvents {
 
     private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
 
+    private final AuditLog log;
+
+    public SecurityEvents(AuditLog log) {
+        this.log = java.util.Objects.requireNonNull(log, "log");
+    }
+
     /**
      * Records {@code event} as part of the transaction open on {@code connection}.
      *
@@ -35,7 +42,20 @@ public final class SecurityEvents {
         if (connection == null || connection.getAutoCommit()) {
             throw new IllegalStateException("security events are recorded inside the transaction of their change");
         }
+        log.append(connection, auditEvent(event));
         AUDIT.info(line(event));
+    }
+
+    /** The chain's form of {@code event}: refusals are policy denials, failures are failures. */
+    static AuditEvent auditEvent(SecurityEvent event) {
+        String source = event.actor().sourceAddress();
+        AuditEvent.Outcome outcome = switch (event.outcome()) {
+            case SUCCESS -> AuditEvent.Outcome.SUCCESS;
+            case REFUSED -> AuditEvent.Outcome.DENIED;
+            case FAILED -> AuditEvent.Outcome.FAILURE;
+        };
+        return new AuditEvent(event.actor().who(), event.action().text(), event.subject(),
+                "-".equals(source) ? null : source, outcome, event.details());
     }
 
     static String line(SecurityEvent event) {

@@ -1,6 +1,7 @@
 package dev.portcullis.core.cli;
 
 import dev.portcullis.core.admin.AdminApi;
+import dev.portcullis.core.audit.AuditCommand;
 import dev.portcullis.core.secretfile.OwnerOnlyFile;
 import io.micronaut.core.type.Argument;
 import java.io.IOException;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
         versionProvider = AdminCli.Version.class,
         description = "Administers Portcullis core through its internal admin API.",
         subcommands = {AdminCli.Status.class, AdminCli.ComponentCommand.class, LocationCommand.class, PeerCommand.class,
-                AclCommand.class, UserCommand.class, GroupCommand.class, DeviceCommand.class, AdminCli.AdminTokenCommand.class},
+                AclCommand.class, UserCommand.class, GroupCommand.class, DeviceCommand.class, AdminCli.AdminTokenCommand.class,
+                AuditCommand.class},
         footer = {"", "Environment: PORTCULLIS_ADMIN_URL, PORTCULLIS_ADMIN_TOKEN (a token; overrides the default token "
                 + "file), PORTCULLIS_HOME (where the default token file is).",
                 "Exit codes: 0 done, 1 refused by core or core unreachable, 2 usage error."})

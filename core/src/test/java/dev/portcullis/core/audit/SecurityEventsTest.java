@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.core.store.TestPostgres;
 import java.sql.Connection;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -16,10 +17,12 @@ import org.slf4j.LoggerFactory;
 class SecurityEventsTest {
 
     private final Database database = TestPostgres.freshDatabase().open();
-    private final SecurityEvents events = new SecurityEvents();
+    private final AuditLog log = AuditLog.start(database, java.time.Clock.systemUTC());
+    private final SecurityEvents events = new SecurityEvents(log);
 
     @AfterEach
     void tearDown() {
+        log.close();
         database.close();
     }
 
@@ -42,6 +45,31 @@ class SecurityEventsTest {
         assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
                 "action=invite.refused outcome=refused actor=anonymous source=203.0.113.9 subject=user:alice "
                         + "reason=\"already redeemed\" step=redeem");
+    }
+
+    @Test
+    void anEventIsChainedWithItsChangeAndVanishesWithARolledBackOne() throws Exception {
+        database.inTransaction(connection -> {
+            events.record(connection, SecurityEvent.refused(SecurityAction.INVITE_REFUSED, Actor.anonymous("203.0.113.9"),
+                    SecurityEvent.user("alice"), "already redeemed").with("step", "redeem"));
+            return null;
+        });
+        assertThatThrownBy(() -> database.inTransaction(connection -> {
+            events.record(connection, SecurityEvent.success(SecurityAction.USER_CREATED, Actor.core(), "user:bob"));
+            throw new IllegalStateException("the change failed");
+        })).hasMessage("the change failed");
+        log.sync();
+
+        try (Connection connection = database.dataSource().getConnection();
+             var rows = connection.createStatement().executeQuery(
+                     "SELECT actor, action, subject, source_address, outcome, details->>'reason', details->>'step' "
+                             + "FROM audit_records ORDER BY seq")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(List.of(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+                    rows.getString(5), rows.getString(6), rows.getString(7))).containsExactly("anonymous",
+                    "invite.refused", "user:alice", "203.0.113.9", "DENIED", "already redeemed", "redeem");
+            assertThat(rows.next()).as("the rolled-back change left no record").isFalse();
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.portcullis.core.audit.Actor;
+import dev.portcullis.core.audit.AuditLog;
 import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.component.ComponentRegistry;
 import dev.portcullis.core.component.ComponentSettings;
@@ -66,7 +67,8 @@ public final class EnrollmentFixture implements AutoCloseable {
     public final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1), store);
     public final FakeGatewayLinks links = new FakeGatewayLinks();
     public final Admissions admissions = new Admissions(database, store, links, new UpdateOrder(), clock, Duration.ofMillis(500));
-    public final SecurityEvents events = new SecurityEvents();
+    public final AuditLog auditLog = AuditLog.start(database, clock);
+    public final SecurityEvents events = new SecurityEvents(auditLog);
     public final Locations locations = new Locations(database, clock, events);
     public final TunnelEvictions evictions = new TunnelEvictions(store, admissions, clock);
     public final Users users = new Users(database, clock, events, evictions);
@@ -174,6 +176,7 @@ public final class EnrollmentFixture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        auditLog.close();
         database.close();
     }
 }
