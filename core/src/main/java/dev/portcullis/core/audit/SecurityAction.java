@@ -27,7 +27,18 @@ public enum SecurityAction {
     PASSWORD_RESET_REDEEMED("password.reset.redeemed"),
     PASSWORD_RESET_REFUSED("password.reset.refused"),
     PASSWORD_RESET_DONE("password.reset.done"),
-    PASSWORD_RESET_FAILED("password.reset.failed");
+    PASSWORD_RESET_FAILED("password.reset.failed"),
+    TUNNEL_MFA_STARTED("tunnel.mfa.started"),
+    TUNNEL_MFA_SUCCEEDED("tunnel.mfa.succeeded"),
+    TUNNEL_MFA_FAILED("tunnel.mfa.failed"),
+    TUNNEL_MFA_THROTTLED("tunnel.mfa.throttled"),
+    TUNNEL_MFA_LOCKED("tunnel.mfa.locked"),
+    TUNNEL_MFA_UNLOCKED("tunnel.mfa.unlocked"),
+    TUNNEL_SESSION_ADMITTED("tunnel.session.admitted"),
+    TUNNEL_SESSION_NOT_ADMITTED("tunnel.session.not_admitted"),
+    TUNNEL_SESSION_EVICTED("tunnel.session.evicted"),
+    TUNNEL_SESSION_EXPIRED("tunnel.session.expired"),
+    LOCATION_POLICY_CHANGED("location.policy.changed");
 
     private final String text;
 
