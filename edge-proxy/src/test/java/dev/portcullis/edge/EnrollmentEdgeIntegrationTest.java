@@ -181,7 +181,16 @@ class EnrollmentEdgeIntegrationTest {
                 stateDir, token, certificate, Clock.systemUTC(), "test"));
         core.adopt(proxy.controlPort(), PeerIdentity.Role.EDGE_PROXY);
         TestCore.await(() -> proxy.linkState() == LinkState.WAITING_FOR_CORE, "adopted");
-        return core.openControl(proxy.controlPort(), PeerIdentity.Role.EDGE_PROXY);
+        return connected(core.openControl(proxy.controlPort(), PeerIdentity.Role.EDGE_PROXY));
+    }
+
+    /**
+     * Core's side of the stream is open before the proxy has taken it: until the proxy counts core
+     * as connected, a request is (rightly) answered 503, so wait for that before sending one.
+     */
+    private TestCore.Session connected(TestCore.Session session) throws Exception {
+        TestCore.await(() -> proxy.linkState() == LinkState.CONNECTED, "core's control stream taken by the proxy");
+        return session;
     }
 
     /** A restart of an adopted proxy: no join token, the same state directory. */
@@ -189,7 +198,7 @@ class EnrollmentEdgeIntegrationTest {
         proxy = EdgeProxy.start(new EdgeProxy.Config(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
                 stateDir, Optional.empty(), certificate, Clock.systemUTC(), "test"));
         TestCore.await(() -> proxy.linkState() == LinkState.WAITING_FOR_CORE, "serving core over mTLS");
-        return core.openControl(proxy.controlPort(), PeerIdentity.Role.EDGE_PROXY);
+        return connected(core.openControl(proxy.controlPort(), PeerIdentity.Role.EDGE_PROXY));
     }
 
     private static Hello helloOf(TestCore.Session session) throws InterruptedException {

@@ -11,11 +11,14 @@ public final class HeaderAllowlist {
 
     /**
      * What core needs to answer a browser or the agent: content negotiation, language, the session
-     * cookie, and the two headers core's CSRF check reads (the browser's Origin and the page's
-     * X-Portcullis-CSRF token; see enrollment/API.md).
+     * cookie, the two headers core's CSRF check reads (the browser's Origin and the page's
+     * X-Portcullis-CSRF token; see enrollment/API.md), and the agent's signed device
+     * authentication on {@code /api/v1/tunnel/*} (X-Portcullis-Device-Auth; see
+     * client-agent/SESSION-API.md, "Device authentication"). The proxy carries that signature as
+     * it is and never checks it: core verifies it, its clock window and its replay.
      */
     public static final Set<String> REQUEST = Set.of("content-type", "accept", "accept-language", "user-agent", "cookie",
-            "origin", "x-portcullis-csrf");
+            "origin", "x-portcullis-csrf", "x-portcullis-device-auth");
     /**
      * What core may say to a user; security headers are the proxy's own and cannot be overridden.
      * Retry-After tells a client when core's own limits (per token, per session) open again.

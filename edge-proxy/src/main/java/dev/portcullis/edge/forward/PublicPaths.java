@@ -14,16 +14,17 @@ import java.util.List;
 public final class PublicPaths {
 
     /**
-     * Everything core serves to the public lives under these. The enrollment pages under
-     * {@code /enroll/} and {@code /reset/} are the proxy's own static files and never reach core;
+     * Everything core serves to the public lives under these. The pages under {@code /enroll/},
+     * {@code /reset/} and {@code /mfa/} are the proxy's own static files and never reach core;
      * all else is answered at the edge.
      */
     public static final List<String> FORWARDED_PREFIXES = List.of("/api/");
     /**
-     * Paths whose remainder is a secret (an invite or password-reset token): a log line shows
-     * only the prefix. Browsers do not send the link's {@code #fragment}, so that needs no care.
+     * Paths whose remainder is a secret (an invite, password-reset or tunnel-MFA hand-off token): a
+     * log line shows only the prefix. Browsers do not send the link's {@code #fragment}, so that
+     * needs no care.
      */
-    public static final List<String> SECRET_BEARING_PREFIXES = List.of("/enroll/", "/reset/");
+    public static final List<String> SECRET_BEARING_PREFIXES = List.of("/enroll/", "/reset/", "/mfa/");
     /** What stands in for a secret path segment in logs. */
     public static final String REDACTED = "<redacted>";
     /** A log line shows at most this much of a path; the rest of a long path says nothing useful. */
@@ -37,7 +38,7 @@ public final class PublicPaths {
     }
 
     /**
-     * The path as a log line may show it: never the token of an invite or reset link, never the
+     * The path as a log line may show it: never the token of an invite, reset or MFA link, never the
      * query string, no control characters, bounded in length.
      */
     public static String forLog(String rawPath) {

@@ -5,6 +5,7 @@ import dev.portcullis.edge.pages.StaticPages.Page;
 import dev.portcullis.edge.pages.StaticResource;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MutableHttpResponse;
@@ -14,12 +15,14 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.MediaType;
+import java.util.regex.Pattern;
 
 /**
- * The enrollment pages (enrollment/API.md, "Pages the edge-proxy serves"). {@code /enroll/} and
- * {@code /reset/} answer the same bytes whatever follows them: the token in the path is never
- * read here, never forwarded and never logged, so the page is no oracle for which tokens exist.
- * The page's script sends the token to core through the JSON API.
+ * The enrollment pages (enrollment/API.md, "Pages the edge-proxy serves") and the tunnel-MFA
+ * hand-off page (client-agent/SESSION-API.md). {@code /enroll/} and {@code /reset/} answer the
+ * same bytes whatever follows them, {@code /mfa/} the same bytes for every well-formed token: the
+ * token in the path is never forwarded and never logged, and nothing here knows which tokens
+ * exist, so the page is no oracle. The page's script sends the token to core through the JSON API.
  */
 @Controller
 @Produces(MediaType.ALL)
@@ -34,6 +37,11 @@ final class PagesController {
      * A revalidation after that costs a 304 thanks to the ETag.
      */
     static final String ASSET_CACHE_CONTROL = "public, max-age=300";
+    /**
+     * A hand-off link's path: {@code /mfa/} and a token of 43 base64url characters (256 bits
+     * without padding), the only shape core mints (SESSION-API.md).
+     */
+    static final Pattern MFA_LINK = Pattern.compile("/mfa/[A-Za-z0-9_-]{43}");
 
     private final StaticPages pages;
 
@@ -55,6 +63,19 @@ final class PagesController {
     @Get("/forgot")
     MutableHttpResponse<byte[]> forgot() {
         return page(Page.FORGOT);
+    }
+
+    /**
+     * The tunnel-MFA hand-off page (client-agent/SESSION-API.md, "Browser hand-off for WebAuthn"),
+     * for a path of exactly the shape of a hand-off link and for nothing else under {@code /mfa/}.
+     * Only the shape is checked: whether the token is live is core's to say, to the page's script,
+     * so every well-formed token gets the same bytes and everything else the same neutral 404 as
+     * an unknown page. The raw path is checked, so the page is served only where its script can
+     * read the token as it stands (no percent-escapes, no trailing slash, no further segments).
+     */
+    @Get(uris = {"/mfa/", "/mfa/{+token}"})
+    MutableHttpResponse<?> mfa(HttpRequest<?> request, @SuppressWarnings("unused") @Nullable @PathVariable String token) {
+        return MFA_LINK.matcher(request.getUri().getRawPath()).matches() ? page(Page.MFA) : PublicError.NOT_FOUND.response();
     }
 
     @Get("/assets/{name}")

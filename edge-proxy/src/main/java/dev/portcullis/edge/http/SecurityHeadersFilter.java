@@ -11,10 +11,10 @@ import io.micronaut.http.annotation.ServerFilter;
  * outermost filter, so nothing after it can drop them, and core cannot override them (they are not
  * in the response allowlist) except Cache-Control, which core may set for what it serves.
  *
- * <p>Two Content-Security-Policies: the enrollment pages (marked by {@link PagesController} with
- * {@link #PAGE_ATTRIBUTE}) get {@link #PAGE_CONTENT_SECURITY_POLICY}, which lets them load their
- * own scripts and styles and call the API on this origin; everything else, core's JSON answers and
- * every error included, gets {@link #CONTENT_SECURITY_POLICY}, which allows nothing.
+ * <p>Two Content-Security-Policies: the pages (enrollment and MFA, marked by {@link PagesController}
+ * with {@link #PAGE_ATTRIBUTE}) get {@link #PAGE_CONTENT_SECURITY_POLICY}, which lets them load
+ * their own scripts and styles and call the API on this origin; everything else, core's JSON
+ * answers and every error included, gets {@link #CONTENT_SECURITY_POLICY}, which allows nothing.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 final class SecurityHeadersFilter implements Ordered {

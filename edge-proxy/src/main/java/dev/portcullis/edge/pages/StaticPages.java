@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The enrollment front end, read from the proxy's own jar once at start. Only the files named
- * here exist: no request path is ever turned into a class path or file name, so nothing else in
- * the jar (or on disk) can be reached through {@code /assets/}. A file missing from the build
- * stops the proxy at start instead of failing a user mid-enrollment.
+ * The public front end (the enrollment pages and the tunnel-MFA hand-off page), read from the
+ * proxy's own jar once at start. Only the files named here exist: no request path is ever turned
+ * into a class path or file name, so nothing else in the jar (or on disk) can be reached through
+ * {@code /assets/}. A file missing from the build stops the proxy at start instead of failing a
+ * user mid-enrollment.
  */
 public final class StaticPages {
 
@@ -29,7 +30,12 @@ public final class StaticPages {
         /** {@code GET /reset/<anything>}: choose a new password with a reset link. */
         RESET("reset.html"),
         /** {@code GET /forgot}: ask for a reset link. */
-        FORGOT("forgot.html");
+        FORGOT("forgot.html"),
+        /**
+         * {@code GET /mfa/<token>}: the browser hand-off of a tunnel session's WebAuthn step
+         * (client-agent/SESSION-API.md, "Browser hand-off for WebAuthn").
+         */
+        MFA("mfa.html");
 
         private final String file;
 
@@ -47,7 +53,7 @@ public final class StaticPages {
      * library ({@code qrcode-generator}, copied from npm into the jar by the build).
      */
     public static final List<String> ASSET_NAMES = List.of(
-            "portcullis.css", "portcullis.js", "enroll.js", "reset.js", "forgot.js", "qrcode.js");
+            "portcullis.css", "portcullis.js", "enroll.js", "reset.js", "forgot.js", "mfa.js", "qrcode.js");
     /** The largest file the pages need is the QR library (about 56 KiB); this only guards against a broken build. */
     public static final int MAX_FILE_BYTES = 1024 * 1024;
 

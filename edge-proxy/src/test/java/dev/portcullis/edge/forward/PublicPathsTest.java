@@ -17,7 +17,7 @@ class PublicPathsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/", "/api", "/apix/y", "/enroll", "/enroll/", "/enroll/tok-en_1.2", "/reset/x", "/forgot",
-        "/assets/enroll.js", "/healthz", "/admin/api/x"})
+        "/mfa/q3Yx0Zr8S1mN4bT7vW2cE5hJ9kL6pA0dF3gH8iK1oUs", "/assets/enroll.js", "/healthz", "/admin/api/x"})
     void otherPathsAreNotForwarded(String path) {
         assertThat(PublicPaths.isForwarded(path)).isFalse();
     }
@@ -31,8 +31,9 @@ class PublicPathsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/enroll/SECRETTOKEN", "/reset/SECRETTOKEN", "/enroll/SECRETTOKEN/more?x=1", "/%65nroll/SECRETTOKEN",
-        "/ENROLL/SECRETTOKEN", "/Reset/SECRETTOKEN", "/enroll/SECRET%TOKEN"})
-    void aLogLineNeverShowsTheTokenOfAnInviteOrResetLink(String path) {
+        "/ENROLL/SECRETTOKEN", "/Reset/SECRETTOKEN", "/enroll/SECRET%TOKEN", "/mfa/SECRETTOKEN", "/MFA/SECRETTOKEN",
+        "/%6dfa/SECRETTOKEN", "/mfa/SECRETTOKEN/extra?x=1", "/mfa/SECRET%TOKEN"})
+    void aLogLineNeverShowsTheTokenOfAnInviteResetOrMfaLink(String path) {
         assertThat(PublicPaths.forLog(path)).doesNotContain("SECRET").doesNotContain("TOKEN").endsWith(PublicPaths.REDACTED);
     }
 
@@ -40,6 +41,8 @@ class PublicPathsTest {
     void aLogLineShowsOtherPathsWithoutQueryControlCharactersOrExcessLength() {
         assertThat(PublicPaths.forLog("/api/v1/enroll/redeem?token=SECRET")).isEqualTo("/api/v1/enroll/redeem");
         assertThat(PublicPaths.forLog("/enroll/")).isEqualTo("/enroll/");
+        assertThat(PublicPaths.forLog("/mfa/")).isEqualTo("/mfa/");
+        assertThat(PublicPaths.forLog("/mfa/q3Yx0Zr8S1mN4bT7vW2cE5hJ9kL6pA0dF3gH8iK1oUs")).isEqualTo("/mfa/<redacted>");
         assertThat(PublicPaths.forLog("/assets/enroll.js")).isEqualTo("/assets/enroll.js");
         assertThat(PublicPaths.forLog("/x\u0001y")).isEqualTo("/x?y");
         assertThat(PublicPaths.forLog("/" + "a".repeat(500))).hasSize(PublicPaths.MAX_LOGGED_PATH_LENGTH + 3).endsWith("...");

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The enrollment pages as a browser gets them: real HTTPS on loopback, a fake core that must never see them. */
+/** The enrollment and MFA pages as a browser gets them: real HTTPS on loopback, a fake core that must never see them. */
 class PagesTest {
 
     private static final PublicCertificate CERTIFICATE = PublicCertificate.ephemeral(Set.of(), Clock.systemUTC());
@@ -34,6 +34,7 @@ class PagesTest {
     private static final String API_CSP = "default-src 'none'; frame-ancestors 'none'";
     /** The shape of a real invite token: 43 base64url characters. */
     private static final String TOKEN = "q3Yx0Zr8S1mN4bT7vW2cE5hJ9kL6pA0dF3gH8iK1oUs";
+    private static final String OTHER_TOKEN = "Zz9_-Aa0Bb1Cc2Dd3Ee4Ff5Gg6Hh7Ii8Jj9Kk0Ll1Mm";
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private FakeCore core;
@@ -93,17 +94,63 @@ class PagesTest {
     }
 
     @Test
+    void everyWellFormedMfaLinkGetsTheSameMfaPageBytesWhateverTheToken() throws Exception {
+        byte[] shipped = classpath("public/mfa.html");
+
+        for (String path : List.of("/mfa/" + TOKEN, "/mfa/" + OTHER_TOKEN, "/mfa/" + TOKEN + "?utm=1", "/mfa/" + "-".repeat(43),
+                "/mfa/" + "_".repeat(43))) {
+            HttpResponse<byte[]> page = get(path);
+            assertThat(page.statusCode()).as(path).isEqualTo(200);
+            assertThat(page.body()).as(path).isEqualTo(shipped);
+            assertThat(page.headers().firstValue("content-type")).as(path).hasValue("text/html; charset=utf-8");
+            assertThat(page.headers().firstValue("cache-control")).as(path).hasValue("no-store");
+            assertThat(page.headers().allValues("content-security-policy")).as(path).containsExactly(PAGE_CSP);
+            assertCommonSecurityHeaders(page);
+        }
+        HttpResponse<byte[]> first = get("/mfa/" + TOKEN);
+        HttpResponse<byte[]> second = get("/mfa/" + OTHER_TOKEN);
+        assertThat(first.body()).isEqualTo(second.body());
+        assertThat(first.headers().firstValue("etag")).isPresent().isEqualTo(second.headers().firstValue("etag"));
+        assertThat(core.received()).as("the page never reaches core").isEmpty();
+    }
+
+    @Test
+    void anythingElseUnderMfaIsTheSameNeutral404AsAnUnknownPage() throws Exception {
+        HttpResponse<byte[]> unknown = get("/nowhere");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        String shortToken = TOKEN.substring(1);
+
+        for (String path : List.of("/mfa", "/mfa/", "/mfa/" + shortToken, "/mfa/" + TOKEN + "A", "/mfa/" + TOKEN + "/",
+                "/mfa/" + TOKEN + "/x", "/mfa/x/" + TOKEN, "/mfa/" + shortToken + "+", "/mfa/" + shortToken + "=",
+                "/mfa/" + shortToken + "~", "/mfa/" + shortToken + ".", "/mfa/" + TOKEN.substring(2) + "==",
+                "/mfa/%41" + shortToken, "/mfa/" + shortToken + "%20", "/mfa/" + TOKEN + ";x", "/MFA/" + TOKEN,
+                "/mfa/" + "A".repeat(2000))) {
+            HttpResponse<byte[]> response = get(path);
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+            assertThat(response.body()).as(path).isEqualTo(unknown.body());
+            for (String header : List.of("content-type", "content-security-policy", "cache-control", "x-content-type-options")) {
+                assertThat(response.headers().allValues(header)).as("%s of %s", header, path)
+                        .isEqualTo(unknown.headers().allValues(header));
+            }
+            assertThat(response.headers().firstValue("etag")).as(path).isEmpty();
+        }
+        assertThat(new String(unknown.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"not found\"}");
+        assertThat(core.received()).isEmpty();
+    }
+
+    @Test
     void pagesCarryThePageCspAndEverythingElseTheApiCsp() throws Exception {
         core.answerWith(request -> ProxyResponse.newBuilder().setStatus(200)
                 .addHeaders(Header.newBuilder().setName("content-type").setValue("application/json"))
                 .setBody(com.google.protobuf.ByteString.copyFromUtf8("{}")).build());
 
-        for (String page : List.of("/enroll/" + TOKEN, "/reset/" + TOKEN, "/forgot")) {
+        for (String page : List.of("/enroll/" + TOKEN, "/reset/" + TOKEN, "/forgot", "/mfa/" + TOKEN)) {
             HttpResponse<byte[]> response = get(page);
             assertThat(response.headers().allValues("content-security-policy")).as(page).containsExactly(PAGE_CSP);
             assertCommonSecurityHeaders(response);
         }
-        for (String other : List.of("/api/v1/enroll/session", "/assets/enroll.js", "/assets/nope.js", "/nowhere", "/healthz")) {
+        for (String other : List.of("/api/v1/enroll/session", "/api/v1/tunnel/webauthn/options", "/assets/enroll.js", "/assets/mfa.js",
+                "/assets/nope.js", "/nowhere", "/mfa/" + TOKEN + "x", "/healthz")) {
             HttpResponse<byte[]> response = get(other);
             assertThat(response.headers().allValues("content-security-policy")).as(other).containsExactly(API_CSP);
             assertCommonSecurityHeaders(response);

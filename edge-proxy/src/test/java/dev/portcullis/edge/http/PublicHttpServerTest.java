@@ -108,7 +108,7 @@ class PublicHttpServerTest {
     void enrollmentPagesAreServedByTheProxyAndNeverForwarded() throws Exception {
         core.answerWith(request -> ProxyResponse.newBuilder().setStatus(200).build());
 
-        for (String path : List.of("/enroll/abc", "/reset/abc", "/forgot", "/assets/enroll.js")) {
+        for (String path : List.of("/enroll/abc", "/reset/abc", "/forgot", "/mfa/" + "M".repeat(43), "/assets/enroll.js", "/assets/mfa.js")) {
             assertThat(client.get(path).statusCode()).as(path).isEqualTo(200);
         }
         assertThat(client.send("POST", "/enroll/abc", new byte[] {1}).statusCode()).isEqualTo(405);
@@ -136,6 +136,27 @@ class PublicHttpServerTest {
         assertThat(response.headers().firstValue("x-injected")).isEmpty();
         assertThat(response.headers().allValues("set-cookie")).isEmpty();
         assertThat(response.headers().firstValue("content-security-policy")).hasValue(SecurityHeadersFilter.CONTENT_SECURITY_POLICY);
+    }
+
+    @Test
+    void theAgentsDeviceAuthenticationReachesCoreUnchangedAndLookalikeHeadersDoNot() throws Exception {
+        core.answerWith(request -> ProxyResponse.newBuilder().setStatus(200).build());
+        // SESSION-API.md, "Device authentication": core checks the signature; the proxy only carries it.
+        String deviceAuth = "v1 device=6f1c2b9e-3a4d-4e5f-8a7b-9c0d1e2f3a4b, time=1767225600000, "
+                + "signature=MEUCIQDx2b3Yf0Zr8S1mN4bT7vW2cE5hJ9kL6pA0dF3gH8iK1oUsAiB7Q";
+
+        HttpResponse<String> response = client.send("POST", "/api/v1/tunnel/sessions",
+                "{\"location\":\"office\",\"method\":\"webauthn\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json", "X-Portcullis-Device-Auth", deviceAuth,
+                "X-Portcullis-Device", "alice-laptop", "X-Portcullis-Auth", "v1", "X-Device-Auth", deviceAuth,
+                "Authorization", "Bearer secret", "X-Forwarded-For", "10.0.0.1", "X-Real-IP", "10.0.0.2");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(core.received()).hasSize(1);
+        Map<String, String> forwarded = headers(core.received().get(0));
+        assertThat(forwarded).containsEntry("x-portcullis-device-auth", deviceAuth);
+        // The JDK client always sends User-Agent, which is allowlisted.
+        assertThat(forwarded.keySet()).containsExactlyInAnyOrder("content-type", "user-agent", "x-portcullis-device-auth");
     }
 
     @Test

@@ -39,7 +39,11 @@ class PageSourcesTest {
                     "device-agent", "device-finish", "step-done"),
             Page.RESET, List.of("error", "reset-password", "reset-password-confirm", "reset-second-factor", "reset-submit",
                     "reset-error", "reset-done"),
-            Page.FORGOT, List.of("error", "forgot-email", "forgot-submit", "forgot-done"));
+            Page.FORGOT, List.of("error", "forgot-email", "forgot-submit", "forgot-done"),
+            // client-agent/SESSION-API.md, "Browser hand-off for WebAuthn" (checked against that file below).
+            Page.MFA, List.of("mfa-summary", "mfa-confirm", "mfa-done", "mfa-error"));
+    /** The MFA page's own text the contract fixes (SESSION-API.md). */
+    private static final String MFA_DONE_TEXT = "You can close this tab; your device is connecting.";
     private static final List<String> ENROLL_STEPS = List.of("step-welcome", "step-password", "step-totp", "step-webauthn",
             "step-recovery", "step-device", "step-done");
 
@@ -48,6 +52,10 @@ class PageSourcesTest {
 
     private static final Pattern TAG = Pattern.compile("<([a-zA-Z][a-zA-Z0-9-]*)(\\s[^>]*)?>", Pattern.DOTALL);
     private static final Pattern ATTRIBUTE = Pattern.compile("([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\\s*=\\s*(\"[^\"]*\"|'[^']*'|[^\\s>]+))?");
+    /** An element looked up by id in a page script ({@code $('x')} or {@code byId('x')}). */
+    private static final Pattern ID_LOOKUP = Pattern.compile("\\$\\('([a-z0-9-]+)'\\)|byId\\('([a-z0-9-]+)'\\)");
+    /** The shared helpers that write into the page-level #error element (portcullis.js). */
+    private static final Pattern PAGE_LEVEL_HELPERS = Pattern.compile("P\\.(report|pageError|clearPageError)\\(");
     private static final Pattern SCRIPT_ELEMENT = Pattern.compile("<script\\b([^>]*)>(.*?)</script\\s*>", Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
 
     private final StaticPages pages = StaticPages.fromClasspath();
@@ -79,6 +87,73 @@ class PageSourcesTest {
 
         assertThat(documented).hasSizeGreaterThan(40);
         assertThat(checked).containsAll(documented);
+    }
+
+    @Test
+    void everyIdTheSessionContractListsForTheMfaPageIsOnIt() throws Exception {
+        // The hand-off contract lives in the client-agent module; the agent, core and the browser test rely on these ids.
+        Path contract = Path.of("..", "client-agent", "SESSION-API.md");
+        assertThat(contract).exists();
+        String text = Files.readString(contract, StandardCharsets.UTF_8);
+        int section = text.indexOf("## Browser hand-off for WebAuthn");
+        assertThat(section).as("the hand-off section of %s", contract).isNotNegative();
+        int end = text.indexOf("\n## ", section + 1);
+        String handOff = text.substring(section, end < 0 ? text.length() : end);
+        int paragraph = handOff.indexOf("Page element ids");
+        assertThat(paragraph).as("the element id list of %s", contract).isNotNegative();
+        int paragraphEnd = handOff.indexOf("\n\n", paragraph);
+        String ids = handOff.substring(paragraph, paragraphEnd < 0 ? handOff.length() : paragraphEnd);
+        Set<String> documented = new LinkedHashSet<>();
+        Matcher id = Pattern.compile("`([a-z][a-z0-9]*(?:-[a-z0-9]+)+)`").matcher(ids);
+        while (id.find()) {
+            documented.add(id.group(1));
+        }
+
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(CONTRACT_IDS.get(Page.MFA));
+        assertThat(ids(html(Page.MFA))).containsAll(documented);
+        assertThat(ids).contains(MFA_DONE_TEXT);
+    }
+
+    @Test
+    void theMfaPageShowsOnlyItsSummaryBeforeAnyScriptRunsAndSaysTheContractsClosingText() {
+        Map<String, Map<String, String>> elements = new LinkedHashMap<>();
+        Matcher tag = TAG.matcher(html(Page.MFA));
+        while (tag.find()) {
+            Map<String, String> attributes = attributes(tag.group(2));
+            if (attributes.containsKey("id")) {
+                elements.put(attributes.get("id"), attributes);
+            }
+        }
+
+        assertThat(elements.get("mfa-summary")).doesNotContainKey("hidden").containsEntry("role", "status");
+        assertThat(elements.get("mfa-confirm")).containsKey("hidden").containsEntry("type", "button");
+        assertThat(elements.get("mfa-done")).containsKey("hidden").containsEntry("role", "status");
+        assertThat(elements.get("mfa-error")).containsKey("hidden").containsEntry("role", "alert");
+        assertThat(html(Page.MFA)).contains(">" + MFA_DONE_TEXT + "<");
+    }
+
+    @Test
+    void theMfaScriptSendsTheTokenOnlyToTheHandOffCallsAndTheAssertionInTheContractsShape() {
+        String mfa = asset("mfa.js");
+
+        assertThat(mfa).contains("const API = '/api/v1/tunnel/webauthn/'", "P.api('POST', API + 'options', { token: token })",
+                "P.api('POST', API + 'finish', { token: token, credential: assertionJson(credential) })");
+        assertThat(mfa.split("P\\.api\\(", -1)).as("exactly two API calls").hasSize(3);
+        assertThat(mfa).contains("navigator.credentials.get({ publicKey: pending })",
+                "options.challenge = P.base64urlToBytes(json.challenge)", "id: P.base64urlToBytes(credential.id)");
+        int shape = mfa.indexOf("function assertionJson");
+        String assertion = mfa.substring(shape, mfa.indexOf("\n  }\n", shape));
+        for (String field : List.of("id: credential.id", "rawId: P.bytesToBase64url(credential.rawId)", "type: credential.type",
+                "clientDataJSON: P.bytesToBase64url(response.clientDataJSON)",
+                "authenticatorData: P.bytesToBase64url(response.authenticatorData)",
+                "signature: P.bytesToBase64url(response.signature)", "userHandle: response.userHandle ? P.bytesToBase64url(response.userHandle) : null",
+                "clientExtensionResults:")) {
+            assertThat(assertion).contains(field);
+        }
+        // The shared helpers are reused, not copied.
+        assertThat(mfa).doesNotContain("atob(", "btoa(", "fetch(", "sessionStorage", "JSON.stringify");
+        assertThat(mfa).contains("'Confirm the tunnel to ' + text(about.location) + ' for ' + text(about.device)",
+                "' (' + text(about.user) + ')'");
     }
 
     @Test
@@ -153,6 +228,14 @@ class PageSourcesTest {
     }
 
     @Test
+    void theMfaPageLoadsTheSharedScriptBeforeItsOwnAndNoQrLibrary() {
+        String html = html(Page.MFA);
+
+        assertThat(html.indexOf("/assets/portcullis.js")).isPositive().isLessThan(html.indexOf("/assets/mfa.js"));
+        assertThat(html).doesNotContain("/assets/qrcode.js");
+    }
+
+    @Test
     void theEnrollPageLoadsTheQrLibraryBeforeTheScriptsThatUseIt() {
         String html = html(Page.ENROLL);
 
@@ -161,7 +244,7 @@ class PageSourcesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"portcullis.js", "enroll.js", "reset.js", "forgot.js"})
+    @ValueSource(strings = {"portcullis.js", "enroll.js", "reset.js", "forgot.js", "mfa.js"})
     void ownScriptsNeverWriteMarkupStylesOrHandlersAndStoreNothingLasting(String name) {
         String script = asset(name);
 
@@ -176,19 +259,36 @@ class PageSourcesTest {
 
     @Test
     void scriptsUseOnlyElementIdsTheirPageHas() {
-        Map<String, Page> owners = Map.of("enroll.js", Page.ENROLL, "reset.js", Page.RESET, "forgot.js", Page.FORGOT);
-        Pattern lookup = Pattern.compile("\\$\\('([a-z0-9-]+)'\\)|byId\\('([a-z0-9-]+)'\\)");
+        Map<String, Page> owners = Map.of("enroll.js", Page.ENROLL, "reset.js", Page.RESET, "forgot.js", Page.FORGOT, "mfa.js", Page.MFA);
         for (Map.Entry<String, Page> owner : owners.entrySet()) {
             List<String> ids = ids(html(owner.getValue()));
-            Matcher used = lookup.matcher(asset(owner.getKey()) + asset("portcullis.js"));
-            int lookups = 0;
-            while (used.find()) {
-                lookups++;
-                String id = used.group(1) != null ? used.group(1) : used.group(2);
+            String script = asset(owner.getKey());
+            List<String> used = new ArrayList<>(lookups(script));
+            assertThat(used).as("lookups in %s", owner.getKey()).isNotEmpty();
+            if (PAGE_LEVEL_HELPERS.matcher(script).find()) {
+                used.addAll(lookups(asset("portcullis.js")));
+            }
+            for (String id : used) {
                 assertThat(ids).as("#%s used by %s", id, owner.getKey()).contains(id);
             }
-            assertThat(lookups).isPositive();
         }
+    }
+
+    @Test
+    void theMfaPageShowsEveryMessageInItsOwnErrorElementNotThePageLevelOne() {
+        // The contract names #mfa-error as the one place for messages; the page has no #error for the shared helpers.
+        assertThat(ids(html(Page.MFA))).doesNotContain("error");
+        assertThat(PAGE_LEVEL_HELPERS.matcher(asset("mfa.js")).find()).isFalse();
+        assertThat(lookups(asset("portcullis.js"))).containsOnly("error");
+    }
+
+    private static List<String> lookups(String script) {
+        List<String> ids = new ArrayList<>();
+        Matcher used = ID_LOOKUP.matcher(script);
+        while (used.find()) {
+            ids.add(used.group(1) != null ? used.group(1) : used.group(2));
+        }
+        return ids;
     }
 
     @Test
