@@ -22,9 +22,10 @@ import java.util.UUID;
  * A WebAuthn authenticator and browser in one, in software: an ES256 key, a credential ID, a
  * signature counter, and the client data, authenticator data and attestation object a real
  * browser would send (W3C WebAuthn Level 2, sections 5.8.1, 6.1, 6.5, 8.2 "packed" self
- * attestation and 8.7 "none"). The knobs let a test make it misbehave.
+ * attestation and 8.7 "none"). The knobs let a test make it misbehave. Public for core's tunnel-MFA
+ * tests (enrollment's test-jar).
  */
-final class SoftwareAuthenticator {
+public final class SoftwareAuthenticator {
 
     static final UUID AAGUID = UUID.fromString("6d44ba9b-f6ec-2e49-b930-0c8fe920cb73");
     private static final byte FLAG_UP = 0x01;
@@ -36,18 +37,18 @@ final class SoftwareAuthenticator {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     final KeyPair keyPair;
-    final byte[] credentialId = new byte[32];
+    public final byte[] credentialId = new byte[32];
     private byte[] userHandle;
 
     // Knobs, set by the test before an answer.
-    String origin;
-    boolean userVerified = true;
-    String attestationFormat = "packed";
-    long counter;
+    public String origin;
+    public boolean userVerified = true;
+    public String attestationFormat = "packed";
+    public long counter;
     String challengeOverride;
     PrivateKey signingKeyOverride;
 
-    SoftwareAuthenticator(String origin) throws Exception {
+    public SoftwareAuthenticator(String origin) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         this.keyPair = generator.generateKeyPair();
@@ -56,7 +57,7 @@ final class SoftwareAuthenticator {
     }
 
     /** navigator.credentials.create() with these options: returns the PublicKeyCredential JSON. */
-    String register(String optionsJson) throws Exception {
+    public String register(String optionsJson) throws Exception {
         JsonNode options = JSON.readTree(optionsJson).get("publicKey");
         String rpId = options.get("rp").get("id").asText();
         userHandle = Base64.getUrlDecoder().decode(options.get("user").get("id").asText());
@@ -88,7 +89,7 @@ final class SoftwareAuthenticator {
     }
 
     /** navigator.credentials.get() with these options: returns the PublicKeyCredential JSON. */
-    String authenticate(String optionsJson) throws Exception {
+    public String authenticate(String optionsJson) throws Exception {
         JsonNode options = JSON.readTree(optionsJson).get("publicKey");
         String rpId = options.get("rpId").asText();
         byte[] clientData = clientData("webauthn.get", challenge(options));
