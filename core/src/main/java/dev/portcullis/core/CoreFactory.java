@@ -30,6 +30,7 @@ import dev.portcullis.core.mail.OutboxMailSender;
 import dev.portcullis.core.location.UpdateOrder;
 import dev.portcullis.core.link.SupervisorSettings;
 import dev.portcullis.core.publicapi.PublicApi;
+import dev.portcullis.core.tunnel.TunnelEndpoints;
 import dev.portcullis.core.secretfile.OwnerOnlyFile;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.pki.authority.CertificateAuthority;
@@ -172,8 +173,8 @@ public class CoreFactory {
     }
 
     @Singleton
-    TunnelEvictions tunnelEvictions(LocationStore store, Admissions admissions, Clock clock) {
-        return new TunnelEvictions(store, admissions, clock);
+    TunnelEvictions tunnelEvictions(LocationStore store, Admissions admissions, Clock clock, SecurityEvents events) {
+        return new TunnelEvictions(store, admissions, clock, events);
     }
 
     @Singleton
@@ -221,9 +222,11 @@ public class CoreFactory {
     @Bean(preDestroy = "close")
     @Requires(property = LINKS_ENABLED, notEquals = "false")
     LinkSupervisor linkSupervisor(ComponentRegistry registry, CertificateAuthority ca, GatewayReports reports,
-                                  EdgeProxyReports edgeProxyReports, BeanProvider<EnrollmentEndpoints> enrollment) {
-        // Looked up per request: enrollment needs admissions, which push through these very links.
-        return new LinkSupervisor(registry, ca, new PublicApi((request, edgeProxy) -> enrollment.get().handle(request, edgeProxy)),
+                                  EdgeProxyReports edgeProxyReports, BeanProvider<EnrollmentEndpoints> enrollment,
+                                  BeanProvider<TunnelEndpoints> tunnel) {
+        // Looked up per request: enrollment and tunnel sessions need admissions, which push through these very links.
+        return new LinkSupervisor(registry, ca, new PublicApi((request, edgeProxy) -> enrollment.get().handle(request, edgeProxy),
+                (request, edgeProxy) -> tunnel.get().handle(request, edgeProxy)),
                 SupervisorSettings.defaults(), ComponentReports.all(reports, edgeProxyReports));
     }
 

@@ -242,6 +242,35 @@ public final class AdminApi {
     public record LocationGateway(String name, @Nullable String endpoint, @Nullable String publicKey, int mtu) {
     }
 
+    /**
+     * PATCH /api/v1/locations/{location}: the policy fields to change (absent ones stay). {@code groups}
+     * empty means everyone. Every live tunnel session of the location is ended (reason policy_changed).
+     */
+    @Serdeable
+    public record LocationPolicyChange(@Nullable List<String> mfaMethods, @Nullable Long sessionLifetimeSeconds,
+                                       @Nullable Long idleTimeoutSeconds, @Nullable Boolean reauthOnEndpointChange,
+                                       @Nullable List<String> groups) {
+    }
+
+    /** Answer to PATCH /api/v1/locations/{location}: the location as it is now and how many sessions were ended. */
+    @Serdeable
+    public record LocationPolicyChanged(LocationView location, int sessionsEnded) {
+    }
+
+    // ---- tunnel sessions ------------------------------------------------------------------------------------
+
+    /** A live MFA tunnel session (GET /api/v1/sessions); never its key. {@code endpoint}: where it first came from. */
+    @Serdeable
+    public record SessionView(String id, String location, String user, String device, String method, String startedAt,
+                              String notAfter, long idleTimeoutSeconds, @Nullable String lastHandshake,
+                              @Nullable String endpoint) {
+    }
+
+    /** Answer to POST /api/v1/users/{name}/unlock: whether the user had failures or a lockout to lift. */
+    @Serdeable
+    public record UserUnlocked(String user, boolean hadFailures, boolean wasLocked) {
+    }
+
     /** A device; {@code addresses} maps location to its tunnel address there. */
     @Serdeable
     public record DeviceView(String id, String user, String name, String kind, String publicKey, String state,

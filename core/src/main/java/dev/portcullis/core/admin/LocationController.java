@@ -11,6 +11,7 @@ import dev.portcullis.core.location.Location;
 import dev.portcullis.core.location.LocationName;
 import dev.portcullis.core.location.Locations;
 import dev.portcullis.core.location.LocationStore;
+import dev.portcullis.core.session.LocationPolicies;
 import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.v1.AclPolicy;
@@ -21,6 +22,7 @@ import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Patch;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Put;
@@ -48,9 +50,11 @@ public final class LocationController {
     private final ComponentRegistry registry;
     private final GatewayReports reports;
     private final Clock clock;
+    private final LocationPolicies policies;
 
     public LocationController(Admissions admissions, LocationStore locations, Locations explicit, ComponentRegistry registry,
-                              GatewayReports reports, Clock clock) {
+                              GatewayReports reports, Clock clock, LocationPolicies policies) {
+        this.policies = policies;
         this.admissions = admissions;
         this.locations = locations;
         this.explicit = explicit;
@@ -86,6 +90,22 @@ public final class LocationController {
                         + "`portcullis-admin location add " + location + " --pool CIDR` to enroll devices into it")
                 : LocationName.notFound(location));
         return AdminViews.location(found, explicit.deviceCount(found.name()), explicit.gateways(found.name()));
+    }
+
+    /**
+     * Changes the location's MFA policy or groups; every live tunnel session of the location is
+     * ended at once (reason policy_changed), so none outlives the policy it was admitted under.
+     */
+    @Patch("/{location}")
+    public AdminApi.LocationPolicyChanged changePolicy(HttpRequest<?> http, @PathVariable String location,
+                                                       @Body AdminApi.LocationPolicyChange request) {
+        LocationPolicies.Changed changed = policies.change(location, new Locations.PolicyChange(
+                Optional.ofNullable(request.mfaMethods()),
+                Optional.ofNullable(request.sessionLifetimeSeconds()).map(Duration::ofSeconds),
+                Optional.ofNullable(request.idleTimeoutSeconds()).map(Duration::ofSeconds),
+                Optional.ofNullable(request.reauthOnEndpointChange()), Optional.ofNullable(request.groups())),
+                AdminViews.actor(http));
+        return new AdminApi.LocationPolicyChanged(AdminViews.location(changed.location(), null, null), changed.sessionsEnded());
     }
 
     @Post("/{location}/peers")

@@ -66,6 +66,13 @@ public final class UserController {
         return AdminViews.user(users.enable(name, AdminViews.actor(http)));
     }
 
+    /** Lifts the user's tunnel-MFA lockout (failed second factors): {@code tunnel.mfa.unlocked}. */
+    @Post("/{name}/unlock")
+    public AdminApi.UserUnlocked unlock(HttpRequest<?> http, @PathVariable String name) {
+        Users.Unlocked unlocked = users.unlock(name, AdminViews.actor(http));
+        return new AdminApi.UserUnlocked(unlocked.user().name(), unlocked.hadFailures(), unlocked.wasLocked());
+    }
+
     /** Deletes the user, their devices (and addresses), factors, invites and sessions; evicts their tunnel sessions. */
     @Delete("/{name}")
     public AdminApi.UserView delete(HttpRequest<?> http, @PathVariable String name) {

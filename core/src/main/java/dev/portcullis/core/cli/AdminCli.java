@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
         versionProvider = AdminCli.Version.class,
         description = "Administers Portcullis core through its internal admin API.",
         subcommands = {AdminCli.Status.class, AdminCli.ComponentCommand.class, LocationCommand.class, PeerCommand.class,
-                AclCommand.class, UserCommand.class, GroupCommand.class, DeviceCommand.class, AdminCli.AdminTokenCommand.class,
+                AclCommand.class, UserCommand.class, GroupCommand.class, DeviceCommand.class, SessionCommand.class,
+                AdminCli.AdminTokenCommand.class,
                 AuditCommand.class},
         footer = {"", "Environment: PORTCULLIS_ADMIN_URL, PORTCULLIS_ADMIN_TOKEN (a token; overrides the default token "
                 + "file), PORTCULLIS_HOME (where the default token file is).",

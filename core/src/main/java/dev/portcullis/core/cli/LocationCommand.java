@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code portcullis-admin location ...}: explicit locations, where enrolled devices get their tunnel addresses. */
 @Command(name = "location", description = "Define locations: the address pool devices get tunnel addresses from, DNS, "
         + "routed networks, the MFA policy of tunnel sessions and who may reach it.",
-        subcommands = {LocationCommand.Add.class, LocationCommand.ListLocations.class, LocationCommand.Show.class},
+        subcommands = {LocationCommand.Add.class, LocationCommand.ListLocations.class, LocationCommand.Show.class,
+                LocationCommand.Set.class},
         footer = {"", "Gateways serve a location by name: portcullis-admin component set GATEWAY --location NAME "
                 + "--tunnel-address 10.8.0.1/24. Devices never get a gateway's tunnel address."})
 final class LocationCommand implements Runnable {
@@ -27,7 +28,7 @@ final class LocationCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (add, list, show)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (add, list, show, set)");
     }
 
     private static String duration(long seconds) {
@@ -131,6 +132,66 @@ final class LocationCommand implements Runnable {
                 print(cli, answer.body());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "set", description = "Change a location's MFA policy or groups, e.g.: location set berlin --mfa webauthn "
+            + "--idle-timeout 15m. Every live tunnel session of the location ends at once; devices pass MFA again.")
+    static final class Set implements Callable<Integer> {
+        @ParentCommand
+        LocationCommand parent;
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--mfa", paramLabel = "METHODS", split = ",",
+                description = "second factors accepted for tunnel sessions: totp, webauthn or both")
+        List<String> mfa;
+        @Option(names = "--session-lifetime", paramLabel = "DURATION", description = "absolute tunnel session lifetime, 1m to 7d")
+        String sessionLifetime;
+        @Option(names = "--idle-timeout", paramLabel = "DURATION",
+                description = "a session without a handshake this long ends, 1m to 1d")
+        String idleTimeout;
+        @Option(names = "--reauth-on-endpoint-change", paramLabel = "true|false", arity = "1",
+                description = "end a session when the device's public address changes")
+        String reauthOnEndpointChange;
+        @Option(names = "--groups", paramLabel = "GROUPS", split = ",",
+                description = "only members of these groups may reach it; \"\" for every user")
+        List<String> groups;
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            AdminCli cli = parent.cli;
+            Long lifetime = sessionLifetime == null ? null
+                    : PeerCommand.duration(sessionLifetime, "--session-lifetime", spec.commandLine()).toSeconds();
+            Long idle = idleTimeout == null ? null
+                    : PeerCommand.duration(idleTimeout, "--idle-timeout", spec.commandLine()).toSeconds();
+            Boolean reauth = reauthOnEndpointChange == null ? null : bool(reauthOnEndpointChange, spec.commandLine());
+            List<String> groupNames = groups == null ? null : groups.stream().map(String::strip).filter(g -> !g.isEmpty()).toList();
+            if (mfa == null && lifetime == null && idle == null && reauth == null && groupNames == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "nothing to change: give at least one of --mfa, "
+                        + "--session-lifetime, --idle-timeout, --reauth-on-endpoint-change, --groups");
+            }
+            AdminClient.Answer<AdminApi.LocationPolicyChanged> answer = cli.client().send("PATCH", PeerCommand.locationPath(name),
+                    new AdminApi.LocationPolicyChange(mfa, lifetime, idle, reauth, groupNames),
+                    Argument.of(AdminApi.LocationPolicyChanged.class));
+            if (cli.json) {
+                cli.out.println(answer.raw());
+            } else {
+                cli.out.println("changed location '" + answer.body().location().name() + "'; " + answer.body().sessionsEnded()
+                        + " tunnel session(s) ended (their devices pass MFA again)");
+                print(cli, answer.body().location());
+            }
+            return 0;
+        }
+
+        private static boolean bool(String text, CommandLine commandLine) {
+            return switch (text.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "yes", "on" -> true;
+                case "false", "no", "off" -> false;
+                default -> throw new CommandLine.ParameterException(commandLine,
+                        "--reauth-on-endpoint-change must be true or false");
+            };
         }
     }
 

@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 /** {@code portcullis-admin user ...}: create, list, show, disable, enable, delete and invite users. */
 @Command(name = "user", description = "Create, list, show, disable, enable, delete and invite users.",
         subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Show.class, UserCommand.Disable.class,
-                UserCommand.Enable.class, UserCommand.Delete.class, UserCommand.Invite.class},
+                UserCommand.Enable.class, UserCommand.Delete.class, UserCommand.Invite.class,
+                UserCommand.Unlock.class},
         footer = {"", "A new user is INVITED until they complete enrollment with an invite link "
                 + "(portcullis-admin user invite NAME); then ACTIVE."})
 final class UserCommand implements Runnable {
@@ -27,7 +28,7 @@ final class UserCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand (add, list, show, disable, enable, delete, invite)");
+                "missing subcommand (add, list, show, disable, enable, delete, invite, unlock)");
     }
 
     static String userPath(String name) {
@@ -172,6 +173,25 @@ final class UserCommand implements Runnable {
             AdminClient.Answer<AdminApi.UserView> answer = cli.client().send("DELETE", userPath(name), null,
                     Argument.of(AdminApi.UserView.class));
             return cli.report(answer, answered -> "deleted user '" + name + "' and their devices");
+        }
+    }
+
+    @Command(name = "unlock", description = "Lift a user's tunnel-MFA lockout after too many failed second factors "
+            + "(their devices and source addresses keep their own counts).")
+    static final class Unlock implements Callable<Integer> {
+        @ParentCommand
+        UserCommand parent;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            AdminCli cli = parent.cli;
+            AdminClient.Answer<AdminApi.UserUnlocked> answer = cli.client().send("POST", userPath(name) + "/unlock", null,
+                    Argument.of(AdminApi.UserUnlocked.class));
+            return cli.report(answer, u -> u.wasLocked() ? "unlocked user '" + u.user() + "': they may try MFA again now"
+                    : u.hadFailures() ? "user '" + u.user() + "' was not locked; their failed attempts were cleared"
+                    : "user '" + u.user() + "' was not locked and had no failed attempts");
         }
     }
 

@@ -309,13 +309,8 @@ public final class EnrollmentCeremony {
                     session.actor(call.sourceAddress()));
             List<LocationConfig> configs = new ArrayList<>();
             for (Location location : reachable) {
-                List<Locations.LocationGateway> gateways = locations.gateways(connection, location.name());
-                int mtu = gateways.stream().mapToInt(Locations.LocationGateway::mtu).filter(m -> m > 0).min().orElse(0);
-                configs.add(new LocationConfig(location.name(), registered.addresses().get(location.name()), location.dns(),
-                        location.allowedIps(), mtu > 0 ? mtu : null,
-                        gateways.stream().filter(g -> g.endpoint().isPresent() && g.publicKey().isPresent())
-                                .map(g -> new PublicJson.GatewayView(g.endpoint().get(), g.publicKey().get().base64()))
-                                .toList()));
+                configs.add(LocationConfig.of(location, registered.addresses().get(location.name()),
+                        locations.gateways(connection, location.name())));
             }
             return Outcome.done(new RegisteredDevice(registered, configs));
         });
@@ -462,7 +457,7 @@ public final class EnrollmentCeremony {
     }
 
     /** WebAuthn relying party of the edge-proxy the request came through: its origin, and its host as RP ID. */
-    static RelyingPartySettings relyingParty(String publicOrigin) {
+    public static RelyingPartySettings relyingParty(String publicOrigin) {
         try {
             return new RelyingPartySettings(URI.create(publicOrigin).getHost(), ISSUER, Set.of(publicOrigin));
         } catch (IllegalArgumentException | NullPointerException e) {

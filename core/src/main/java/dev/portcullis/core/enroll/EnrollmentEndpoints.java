@@ -2,9 +2,7 @@ package dev.portcullis.core.enroll;
 
 import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.component.ComponentRegistry;
-import dev.portcullis.core.component.PublicEdge;
 import dev.portcullis.core.enroll.EnrollmentSessions.Opened;
-import dev.portcullis.core.error.ForbiddenException;
 import dev.portcullis.core.error.PortcullisException;
 import dev.portcullis.core.error.TooManyRequestsException;
 import dev.portcullis.core.identity.Devices;
@@ -28,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Executor;
@@ -47,8 +44,7 @@ public final class EnrollmentEndpoints implements PublicRequestHandler {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentEndpoints.class);
     static final String ENROLL = "/api/v1/enroll/";
     static final String RECOVERY = "/api/v1/recovery/";
-    /** The edge-proxy bounds bodies already; core checks again: no call here needs more than a WebAuthn answer. */
-    static final int MAX_BODY_BYTES = 64 * 1024;
+    static final int MAX_BODY_BYTES = PublicRequests.MAX_BODY_BYTES;
     static final String CSRF_HEADER = "x-portcullis-csrf";
     /** Every invalid invite gets exactly these bytes, whatever made it invalid: no oracle. */
     static final String INVALID_INVITE = "This link is not valid any more. Ask your administrator for a new invite.";
@@ -152,11 +148,8 @@ public final class EnrollmentEndpoints implements PublicRequestHandler {
     public ProxyResponse handle(ProxyRequest request, ComponentRecord edgeProxy) {
         try {
             return route(request, edgeProxy);
-        } catch (TooManyRequestsException e) {
-            return PublicAnswers.error(429, e.publicMessage()).toBuilder()
-                    .addHeaders(PublicAnswers.header("retry-after", Long.toString(e.retryAfterSeconds()))).build();
         } catch (PortcullisException e) {
-            return PublicAnswers.error(e.httpStatus(), e.publicMessage());
+            return PublicAnswers.refusal(e);
         } catch (RuntimeException e) {
             String reference = HexFormat.of().formatHex(randomBytes(4));
             LOG.error("public request {} via edge-proxy '{}' failed, ref={}", pathOf(request), edgeProxy.name(), reference, e);
@@ -173,20 +166,17 @@ public final class EnrollmentEndpoints implements PublicRequestHandler {
         if (!route.method.equals(request.getMethod())) {
             return PublicAnswers.error(405, "method not allowed");
         }
-        String origin = registry.publicEdge(edgeProxy.id()).flatMap(PublicEdge::publicOrigin).orElse(null);
+        String origin = PublicRequests.publicOrigin(registry, edgeProxy).orElse(null);
         if (origin == null) {
             LOG.warn("edge-proxy '{}' forwards enrollment requests but has no public origin; set one with "
                     + "`portcullis-admin component set {} --public-origin https://…`", edgeProxy.name(), edgeProxy.name());
             return PublicAnswers.error(503, "Enrollment is not set up on this address yet. Ask your administrator.");
         }
-        Optional<String> requestOrigin = header(request, "origin");
-        if (requestOrigin.isPresent() && !requestOrigin.get().equals(origin)) {
-            throw new ForbiddenException("This request came from another site and was refused.");
-        }
+        PublicRequests.requireSameOrigin(request, origin);
         if (request.getBody().size() > MAX_BODY_BYTES) {
             return PublicAnswers.error(413, "The request is too large.");
         }
-        if ("POST".equals(route.method) && !isJson(header(request, "content-type"))) {
+        if ("POST".equals(route.method) && !PublicRequests.isJson(request)) {
             return PublicAnswers.error(415, "Send the request as application/json.");
         }
         String source = request.getClientAddress().isBlank() ? "-" : request.getClientAddress();
@@ -372,27 +362,11 @@ public final class EnrollmentEndpoints implements PublicRequestHandler {
     }
 
     static Optional<String> header(ProxyRequest request, String name) {
-        for (Header header : request.getHeadersList()) {
-            if (name.equalsIgnoreCase(header.getName())) {
-                return Optional.of(header.getValue().strip());
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static boolean isJson(Optional<String> contentType) {
-        if (contentType.isEmpty()) {
-            return false;
-        }
-        String type = contentType.get().toLowerCase(Locale.ROOT);
-        int semicolon = type.indexOf(';');
-        return (semicolon < 0 ? type : type.substring(0, semicolon)).strip().equals("application/json");
+        return PublicRequests.header(request, name);
     }
 
     static String pathOf(ProxyRequest request) {
-        String path = request.getPath();
-        int query = path.indexOf('?');
-        return query < 0 ? path : path.substring(0, query);
+        return PublicRequests.pathOf(request);
     }
 
     private static String hex(byte[] hash) {

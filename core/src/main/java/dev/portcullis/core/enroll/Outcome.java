@@ -7,17 +7,17 @@ import dev.portcullis.core.error.PortcullisException;
  * committed. Refusals travel out as values, not exceptions, so that the security event recording
  * the refusal commits with it instead of being rolled back.
  */
-record Outcome<T>(T value, PortcullisException refusal) {
+public record Outcome<T>(T value, PortcullisException refusal) {
 
-    static <T> Outcome<T> done(T value) {
+    public static <T> Outcome<T> done(T value) {
         return new Outcome<>(value, null);
     }
 
-    static <T> Outcome<T> refused(PortcullisException refusal) {
+    public static <T> Outcome<T> refused(PortcullisException refusal) {
         return new Outcome<>(null, refusal);
     }
 
-    T valueOrThrow() {
+    public T valueOrThrow() {
         if (refusal != null) {
             throw refusal;
         }

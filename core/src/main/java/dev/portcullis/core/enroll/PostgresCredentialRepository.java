@@ -18,11 +18,11 @@ import java.util.Set;
  * the user's login; the user handle is the random 32 bytes stored with the user. Each call runs in a
  * short transaction of its own: callers must not hold another connection while the library calls in.
  */
-final class PostgresCredentialRepository implements CredentialRepository {
+public final class PostgresCredentialRepository implements CredentialRepository {
 
     private final Database database;
 
-    PostgresCredentialRepository(Database database) {
+    public PostgresCredentialRepository(Database database) {
         this.database = database;
     }
 

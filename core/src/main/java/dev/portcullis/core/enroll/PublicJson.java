@@ -19,7 +19,7 @@ import java.util.Arrays;
  * after it. Every failure is the same 400 with a message that never echoes the input. Request and
  * answer shapes are the records below, named after the calls in {@code enrollment/API.md}.
  */
-final class PublicJson {
+public final class PublicJson {
 
     static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -42,7 +42,7 @@ final class PublicJson {
     private PublicJson() {
     }
 
-    static <T> T read(byte[] body, Class<T> type) {
+    public static <T> T read(byte[] body, Class<T> type) {
         if (body.length == 0 || firstNonSpace(body) != '{') {
             throw new BadRequestException("Send a JSON object as the request body.");
         }
@@ -57,7 +57,7 @@ final class PublicJson {
         }
     }
 
-    static byte[] write(Object value) {
+    public static byte[] write(Object value) {
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
@@ -193,11 +193,27 @@ final class PublicJson {
     record DeviceView(String id, String name, String kind) {
     }
 
-    record GatewayView(String endpoint, String publicKey) {
+    /** A gateway as a device configuration needs it; {@code name} is for the tunnel-session answers only. */
+    public record GatewayView(@com.fasterxml.jackson.annotation.JsonIgnore String name, String endpoint, String publicKey) {
     }
 
-    record LocationConfig(String name, String address, java.util.List<String> dns, java.util.List<String> allowedIps,
-                          Integer mtu, java.util.List<GatewayView> gateways) {
+    /** What a device needs to reach a location: its address there, DNS, routes, MTU and the gateways. */
+    public record LocationConfig(String name, String address, java.util.List<String> dns, java.util.List<String> allowedIps,
+                                 Integer mtu, java.util.List<GatewayView> gateways) {
+
+        /**
+         * The configuration of a device with {@code address} at {@code location}: the smallest MTU
+         * any gateway reported (none when none did) and the gateways that reported an endpoint and key.
+         */
+        public static LocationConfig of(dev.portcullis.core.location.Location location, String address,
+                                        java.util.List<dev.portcullis.core.location.Locations.LocationGateway> gateways) {
+            int mtu = gateways.stream().mapToInt(dev.portcullis.core.location.Locations.LocationGateway::mtu)
+                    .filter(m -> m > 0).min().orElse(0);
+            return new LocationConfig(location.name(), address, location.dns(), location.allowedIps(), mtu > 0 ? mtu : null,
+                    gateways.stream().filter(g -> g.endpoint().isPresent() && g.publicKey().isPresent())
+                            .map(g -> new GatewayView(g.name(), g.endpoint().get(), g.publicKey().get().base64()))
+                            .toList());
+        }
     }
 
     record DeviceRegistered(DeviceView device, java.util.List<LocationConfig> locations) {
@@ -216,6 +232,6 @@ final class PublicJson {
         }
     }
 
-    record Error(String error) {
+    public record Error(String error) {
     }
 }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * user), the last TOTP step accepted (so every code is single-use), WebAuthn credentials (through
  * {@link PostgresCredentialRepository}) and recovery codes as SHA-256 hashes, each spent at most once.
  */
-final class SecondFactors {
+public final class SecondFactors {
 
     private static final Logger LOG = LoggerFactory.getLogger(SecondFactors.class);
     /**
@@ -37,18 +37,18 @@ final class SecondFactors {
 
     private final Sealer sealer;
 
-    SecondFactors(Sealer sealer) {
+    public SecondFactors(Sealer sealer) {
         this.sealer = sealer;
     }
 
     /** What a user has in place; never a secret. */
-    record Factors(boolean password, boolean totp, int webauthn, int unusedRecoveryCodes) {
+    public record Factors(boolean password, boolean totp, int webauthn, int unusedRecoveryCodes) {
         boolean any() {
             return totp || webauthn > 0;
         }
     }
 
-    static Factors of(Connection connection, UUID userId) throws SQLException {
+    public static Factors of(Connection connection, UUID userId) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT u.password_hash IS NOT NULL AS password, "
                         + "EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id) AS totp, "
@@ -137,6 +137,82 @@ final class SecondFactors {
             spend.setObject(2, userId);
             spend.setLong(3, step.getAsLong());
             return spend.executeUpdate() == 1;
+        }
+    }
+
+    /** How a TOTP code for a tunnel session fared. */
+    public enum TotpCheck {
+        /** It matched a step later than the last one accepted; that step is now the last one. */
+        ACCEPTED,
+        /** It matched no step of the window (or the secret does not open). */
+        WRONG_CODE,
+        /** It matched a step already used (or older): a replay. */
+        REPLAYED,
+        /** The user has no authenticator app. */
+        NO_AUTHENTICATOR
+    }
+
+    /**
+     * Spends a TOTP code of the user, telling a wrong code from a replayed one. The user's row is
+     * locked ({@code SELECT ... FOR UPDATE}) and its last step updated in the caller's transaction,
+     * so two requests with one code cannot both pass, and an older code after a newer one is refused.
+     */
+    public TotpCheck spendTotp(Connection connection, UUID userId, String code, Instant now) throws SQLException {
+        byte[] sealed;
+        long lastStep;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT sealed_secret, last_used_step FROM totp_credentials WHERE user_id = ? FOR UPDATE")) {
+            select.setObject(1, userId);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return TotpCheck.NO_AUTHENTICATOR;
+                }
+                sealed = rs.getBytes("sealed_secret");
+                lastStep = rs.getLong("last_used_step");
+                if (rs.wasNull()) {
+                    lastStep = -1;
+                }
+            }
+        }
+        Optional<TotpSecret> secret = open(userId, sealed);
+        if (secret.isEmpty()) {
+            return TotpCheck.WRONG_CODE;
+        }
+        OptionalLong step = Totp.matchingStep(secret.get(), code, now);
+        if (step.isEmpty()) {
+            return TotpCheck.WRONG_CODE;
+        }
+        if (step.getAsLong() <= lastStep) {
+            return TotpCheck.REPLAYED;
+        }
+        try (PreparedStatement spend = connection.prepareStatement(
+                "UPDATE totp_credentials SET last_used_step = ? WHERE user_id = ?")) {
+            spend.setLong(1, step.getAsLong());
+            spend.setObject(2, userId);
+            spend.executeUpdate();
+        }
+        return TotpCheck.ACCEPTED;
+    }
+
+    // ---- WebAuthn -------------------------------------------------------------------------------------------
+
+    /**
+     * Stores the signature counter of a verified assertion by the user's credential. False when the
+     * stored counter is already at or beyond it (another assertion got there first, or the key was
+     * cloned): the caller refuses the assertion. Authenticators without a counter report 0 each time.
+     */
+    public static boolean recordAssertion(Connection connection, UUID userId, byte[] credentialId, long signatureCount,
+                                          Instant now) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE webauthn_credentials SET signature_count = ?, last_used_at = ? WHERE credential_id = ? "
+                        + "AND user_id = ? AND (signature_count < ? OR (signature_count = 0 AND ? = 0))")) {
+            update.setLong(1, signatureCount);
+            update.setObject(2, timestamp(now));
+            update.setBytes(3, credentialId);
+            update.setObject(4, userId);
+            update.setLong(5, signatureCount);
+            update.setLong(6, signatureCount);
+            return update.executeUpdate() == 1;
         }
     }
 

@@ -11,6 +11,7 @@ import dev.portcullis.core.error.BadRequestException;
 import dev.portcullis.core.error.ConflictException;
 import dev.portcullis.core.error.NotFoundException;
 import dev.portcullis.core.location.AddressPool;
+import dev.portcullis.core.location.Admissions;
 import dev.portcullis.core.location.Location;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.enrollment.device.DeviceName;
@@ -104,7 +105,7 @@ public final class Devices {
     /** Disables the device and ends its tunnel sessions everywhere. */
     public Device disable(String user, String device, Actor actor) {
         Device disabled = setState(user, device, DeviceState.DISABLED, actor, SecurityAction.DEVICE_DISABLED);
-        evictions.evict(List.of(disabled.publicKey()));
+        evictions.evict(List.of(disabled.publicKey()), Admissions.EndReason.DEVICE_DISABLED, actor);
         return disabled;
     }
 
@@ -112,8 +113,13 @@ public final class Devices {
         return setState(user, device, DeviceState.ACTIVE, actor, SecurityAction.DEVICE_ENABLED);
     }
 
-    /** Deletes the device (and its tunnel addresses) and ends its tunnel sessions everywhere. */
+    /**
+     * Deletes the device (and its tunnel addresses) and ends its tunnel sessions everywhere: it is
+     * disabled first, so its sessions are evicted while core still has their rows (deleting
+     * cascades to them) and no new session can start before the deletion.
+     */
     public Device delete(String user, String device, Actor actor) {
+        disable(user, device, actor);
         Device deleted = database.inTransaction(connection -> {
             Device current = lock(connection, user, device);
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM devices WHERE id = ?")) {
@@ -124,7 +130,6 @@ public final class Devices {
                     SecurityEvent.device(user, current.name())).with("public_key", current.publicKey()));
             return current;
         });
-        evictions.evict(List.of(deleted.publicKey()));
         return deleted;
     }
 

@@ -9,6 +9,7 @@ import dev.portcullis.core.audit.SecurityEvent;
 import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.error.BadRequestException;
 import dev.portcullis.core.error.ConflictException;
+import dev.portcullis.core.location.Admissions;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import java.security.SecureRandom;
@@ -168,7 +169,7 @@ public final class Users {
                     .with("invites_revoked", invites).with("devices", keys.size()));
             return new Disabled(selectOne(connection, "u.id = ?", id).orElseThrow(), keys);
         });
-        evictions.evict(disabled.keys());
+        evictions.evict(disabled.keys(), Admissions.EndReason.USER_DISABLED, actor);
         return disabled.user();
     }
 
@@ -189,8 +190,44 @@ public final class Users {
         });
     }
 
-    /** Deletes the user with everything they had: devices and their addresses, factors, invites, sessions. */
+    /** What unlocking found: whether the user had counted failures, and whether they were locked out. */
+    public record Unlocked(User user, boolean hadFailures, boolean wasLocked) {
+    }
+
+    /**
+     * Lifts the user's tunnel-MFA lockout and growing delay (their {@code mfa_failures} row, key
+     * {@code user:<uuid>}), recording {@code tunnel.mfa.unlocked}. The device's and the source
+     * address's counts stay: an admin vouches for a person, not for a network.
+     */
+    public Unlocked unlock(String name, Actor actor) {
+        return database.inTransaction(connection -> {
+            UUID id = lockId(connection, name);
+            boolean had = false;
+            boolean locked = false;
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM mfa_failures WHERE key = ? RETURNING locked")) {
+                delete.setString(1, "user:" + id);
+                try (ResultSet rs = delete.executeQuery()) {
+                    if (rs.next()) {
+                        had = true;
+                        locked = rs.getBoolean("locked");
+                    }
+                }
+            }
+            events.record(connection, SecurityEvent.success(SecurityAction.TUNNEL_MFA_UNLOCKED, actor, SecurityEvent.user(name))
+                    .with("was_locked", locked).with("had_failures", had));
+            return new Unlocked(selectOne(connection, "u.id = ?", id).orElseThrow(), had, locked);
+        });
+    }
+
+    /**
+     * Deletes the user with everything they had: devices and their addresses, factors, invites,
+     * sessions. The user is disabled first, so their tunnel sessions are evicted from the gateways
+     * while core still has their rows (deleting cascades to the rows, and an eviction needs one),
+     * and no new session can start between the eviction and the deletion.
+     */
     public User delete(String name, Actor actor) {
+        disable(name, actor);
         record Deleted(User user, List<WireGuardPublicKey> keys) {
         }
         Deleted deleted = database.inTransaction(connection -> {
@@ -206,7 +243,6 @@ public final class Users {
                     .with("invites_revoked", invites).with("devices", keys.size()));
             return new Deleted(user, keys);
         });
-        evictions.evict(deleted.keys());
         return deleted.user();
     }
 

@@ -4,6 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.portcullis.core.error.BadRequestException;
 import dev.portcullis.core.error.ConflictException;
 import dev.portcullis.core.error.NotFoundException;
+import dev.portcullis.core.audit.Actor;
+import dev.portcullis.core.audit.SecurityAction;
+import dev.portcullis.core.audit.SecurityEvent;
+import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.link.RefusedUpdateException;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.pki.wireguard.PresharedKey;
@@ -111,6 +115,34 @@ public final class Admissions {
 
     /** The admission ceremony: check, mint the session, store and push, wait, release the key or roll back. */
     public Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime) {
+        return admit(location, publicKey, allowedIps, lifetime, Optional.empty());
+    }
+
+    /**
+     * How an MFA tunnel session's admission is stored and recorded: the row carries its owner, and
+     * {@code tunnel.session.admitted} is recorded, by the actor, once every gateway acknowledged, in
+     * the transaction that locks the session's row and finds it still there.
+     */
+    public record SessionStart(LocationStore.SessionOwner owner, Actor actor, SecurityEvents events) {
+        public SessionStart {
+            java.util.Objects.requireNonNull(owner, "owner");
+            java.util.Objects.requireNonNull(actor, "actor");
+            java.util.Objects.requireNonNull(events, "events");
+        }
+    }
+
+    /**
+     * Admits a user's device after its MFA: as {@link #admit(String, WireGuardPublicKey, List, Duration)},
+     * with the owner stored on the row and the admission recorded. If the row was replaced or ended
+     * between the push and the acknowledgements, no key is released.
+     */
+    public Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime,
+                           SessionStart start) {
+        return admit(location, publicKey, allowedIps, lifetime, Optional.of(start));
+    }
+
+    private Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime,
+                            Optional<SessionStart> start) {
         String validLocation = LocationName.valid(location);
         List<String> validIps = allowedIps(allowedIps);
         Duration validLifetime = lifetime(lifetime);
@@ -136,7 +168,7 @@ public final class Admissions {
                     throw new BadRequestException("that public key is a gateway's own key at this location");
                 }
                 checkNoOverlap(validIps, LocationStore.allowedIpsOfOthers(connection, validLocation, publicKey));
-                store.upsertPeer(connection, validLocation, admission, psk, now);
+                store.upsertPeer(connection, validLocation, admission, psk, now, start.map(SessionStart::owner));
                 return LocationStore.bumpVersions(connection, ids, now);
             });
             PeerAdmission withKey = admission.toBuilder().setPresharedKey(ByteString.copyFrom(psk.bytes())).build();
@@ -145,6 +177,11 @@ public final class Admissions {
         List<GatewayOutcome> outcomes = await(pushes);
         Instant notAfter = Instant.ofEpochMilli(admission.getNotAfterUnixMillis());
         if (outcomes.stream().allMatch(GatewayOutcome::acknowledged)) {
+            if (start.isPresent() && !recordStart(validLocation, publicKey, admission.getSessionId(), notAfter, start.get())) {
+                LOG.warn("location '{}': peer {} not admitted (session {}): replaced or ended while the gateways confirmed it",
+                        validLocation, publicKey, admission.getSessionId());
+                return new Admission(admission.getSessionId(), publicKey, validIps, notAfter, Optional.empty(), outcomes);
+            }
             LOG.info("location '{}': peer {} admitted (session {}, until {}) by {} gateway(s)", validLocation, publicKey,
                     admission.getSessionId(), notAfter, outcomes.size());
             return new Admission(admission.getSessionId(), publicKey, validIps, notAfter, Optional.of(psk), outcomes);
@@ -153,6 +190,30 @@ public final class Admissions {
                 admission.getSessionId(), describe(outcomes));
         rollBack(validLocation, publicKey, admission.getSessionId());
         return new Admission(admission.getSessionId(), publicKey, validIps, notAfter, Optional.empty(), outcomes);
+    }
+
+    /**
+     * Records {@code tunnel.session.admitted} with the session's row locked; false if the row is gone
+     * (a newer admission replaced it, or it was evicted). If recording fails, the admission is rolled back.
+     */
+    private boolean recordStart(String location, WireGuardPublicKey publicKey, String sessionId, Instant notAfter,
+                                SessionStart start) {
+        try {
+            return database.inTransaction(connection -> {
+                if (!LocationStore.lockSession(connection, location, publicKey, sessionId)) {
+                    return false;
+                }
+                LocationStore.SessionOwner owner = start.owner();
+                start.events().record(connection, SecurityEvent.success(SecurityAction.TUNNEL_SESSION_ADMITTED, start.actor(),
+                                SecurityEvent.device(owner.user(), owner.device()))
+                        .with("location", location).with("session", sessionId).with("method", owner.method())
+                        .with("not_after", notAfter));
+                return true;
+            });
+        } catch (RuntimeException e) {
+            rollBack(location, publicKey, sessionId);
+            throw e;
+        }
     }
 
     /** Deletes the session (unless a newer admission already replaced it) and evicts it where it went. */
@@ -174,34 +235,106 @@ public final class Admissions {
 
     // ---- evict ----------------------------------------------------------------------------------
 
-    /** Ends a device's session at a location now: deleted, then evicted from every gateway. */
+    /**
+     * Why core ends a tunnel session before its not-after. {@link #text()} is the audit record's
+     * {@code reason}; the gateways are told "revoked" whatever the reason (the wire has no finer one).
+     */
+    public enum EndReason {
+        REVOKED, IDLE, ENDPOINT_CHANGED, DEVICE_DISABLED, USER_DISABLED, POLICY_CHANGED;
+
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * How an eviction is recorded: {@code tunnel.session.evicted} with the reason, by the actor, on
+     * the audit log, in the transaction that deletes the row.
+     */
+    public record SessionEnd(EndReason reason, Actor actor, SecurityEvents events) {
+        public SessionEnd {
+            java.util.Objects.requireNonNull(reason, "reason");
+            java.util.Objects.requireNonNull(actor, "actor");
+            java.util.Objects.requireNonNull(events, "events");
+        }
+    }
+
+    /** One session to end: the device key at the location; only the named session, if one is named (a newer one survives). */
+    public record Target(WireGuardPublicKey publicKey, Optional<String> sessionId) {
+    }
+
+    /** Ends a device's session at a location now: deleted, then evicted from every gateway. No audit record (admin peers). */
     public Eviction evict(String location, WireGuardPublicKey publicKey) {
         String validLocation = LocationName.valid(location);
+        return end(validLocation, List.of(new Target(publicKey, Optional.empty())), Optional.empty()).stream().findFirst()
+                .orElseThrow(() -> new NotFoundException(
+                        "peer " + publicKey + " has no live admission at location '" + validLocation + "'"));
+    }
+
+    /**
+     * Ends one session now with a reason: the row is deleted and {@code tunnel.session.evicted}
+     * recorded in one transaction, then the eviction goes to every gateway. Empty if there is no
+     * live row (or not the named session): someone else ended it first.
+     */
+    public Optional<Eviction> evict(String location, WireGuardPublicKey publicKey, Optional<String> sessionId, SessionEnd end) {
+        return end(LocationName.valid(location), List.of(new Target(publicKey, sessionId)), Optional.of(end)).stream()
+                .findFirst();
+    }
+
+    /** Ends several sessions of one location at once (a policy change): one transaction, then one push per session and gateway. */
+    public List<Eviction> evictAll(String location, List<Target> targets, SessionEnd end) {
+        return end(LocationName.valid(location), List.copyOf(targets), Optional.of(end));
+    }
+
+    private List<Eviction> end(String location, List<Target> targets, Optional<SessionEnd> end) {
         Instant now = clock.instant();
-        record Deleted(LocationStore.AdmittedPeer peer, List<LocationStore.Bumped> gateways) {
+        record Deleted(LocationStore.DeletedPeer row, List<LocationStore.Bumped> gateways) {
         }
-        record Sent(String sessionId, List<Push> pushes) {
+        record Sent(LocationStore.AdmittedPeer peer, List<Push> pushes) {
         }
-        Sent sent = order.inOrder(() -> {
-            Optional<Deleted> deleted = database.inTransaction(connection -> {
-                List<String> ids = LocationStore.lockGateways(connection, validLocation);
-                LocationStore.deleteExpired(connection, validLocation, now);
-                Optional<LocationStore.AdmittedPeer> peer =
-                        LocationStore.deletePeer(connection, validLocation, publicKey, Optional.empty());
-                if (peer.isEmpty()) {
-                    return Optional.<Deleted>empty();
+        List<Sent> sent = order.inOrder(() -> {
+            List<Deleted> deleted = database.inTransaction(connection -> {
+                List<String> ids = LocationStore.lockGateways(connection, location);
+                List<Deleted> rows = new ArrayList<>();
+                for (Target target : targets) {
+                    Optional<LocationStore.DeletedPeer> row =
+                            LocationStore.deleteLiveSession(connection, location, target.publicKey(), target.sessionId(), now);
+                    if (row.isEmpty()) {
+                        continue;
+                    }
+                    if (end.isPresent()) {
+                        end.get().events().record(connection, evicted(location, row.get(), end.get()));
+                    }
+                    rows.add(new Deleted(row.get(), LocationStore.bumpVersions(connection, ids, now)));
                 }
-                return Optional.of(new Deleted(peer.get(), LocationStore.bumpVersions(connection, ids, now)));
+                return rows;
             });
-            Deleted gone = deleted.orElseThrow(() -> new NotFoundException(
-                    "peer " + publicKey + " has no live admission at location '" + validLocation + "'"));
-            return new Sent(gone.peer().sessionId(),
-                    send(gone.gateways(), b -> b.setEvict(eviction(publicKey, gone.peer().sessionId()))));
+            List<Sent> pushed = new ArrayList<>(deleted.size());
+            for (Deleted gone : deleted) {
+                LocationStore.AdmittedPeer peer = gone.row().peer();
+                pushed.add(new Sent(peer, send(gone.gateways(), b -> b.setEvict(eviction(peer.publicKey(), peer.sessionId())))));
+            }
+            return pushed;
         });
-        List<GatewayOutcome> outcomes = await(sent.pushes());
-        LOG.info("location '{}': peer {} evicted (session {}): {}", validLocation, publicKey, sent.sessionId(),
-                describe(outcomes));
-        return new Eviction(sent.sessionId(), outcomes);
+        List<Eviction> evictions = new ArrayList<>(sent.size());
+        for (Sent one : sent) {
+            List<GatewayOutcome> outcomes = await(one.pushes());
+            LOG.info("location '{}': peer {} evicted (session {}{}): {}", location, one.peer().publicKey(),
+                    one.peer().sessionId(), end.map(e -> ", " + e.reason().text()).orElse(""), describe(outcomes));
+            evictions.add(new Eviction(one.peer().sessionId(), outcomes));
+        }
+        return evictions;
+    }
+
+    /** {@code tunnel.session.evicted}: subject {@code session:<id>}, details location, user, device, method, reason. */
+    private static SecurityEvent evicted(String location, LocationStore.DeletedPeer row, SessionEnd end) {
+        SecurityEvent event = SecurityEvent.success(SecurityAction.TUNNEL_SESSION_EVICTED, end.actor(),
+                "session:" + row.peer().sessionId()).with("location", location);
+        if (row.owner().isPresent()) {
+            LocationStore.SessionOwner owner = row.owner().get();
+            event = event.with("user", owner.user()).with("device", owner.device()).with("method", owner.method());
+        }
+        return event.with("reason", end.reason().text());
     }
 
     // ---- ACL ------------------------------------------------------------------------------------

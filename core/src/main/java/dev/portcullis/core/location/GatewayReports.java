@@ -14,6 +14,8 @@ import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +123,7 @@ public final class GatewayReports implements ComponentReports {
             LOG.warn("gateway {}: ignored {} peer statistics (malformed key or over {} peers)", componentId, dropped,
                     MAX_PEER_STATS_PER_GATEWAY);
         }
+        recordHandshakes(componentId, telemetry, now);
         for (PeerEviction eviction : telemetry.getEvictionsList()) {
             if (eviction.getPublicKey().size() != WireGuardPublicKey.BYTES) {
                 continue;
@@ -156,6 +159,69 @@ public final class GatewayReports implements ComponentReports {
         synchronized (recent) {
             return List.copyOf(recent);
         }
+    }
+
+    /**
+     * The newest report for {@code key} among the given gateways that shows a handshake at or after
+     * {@code since} (the session's start: a handshake of the device's previous session says nothing
+     * about this one).
+     */
+    public Optional<PeerReport> newestSince(Collection<String> componentIds, WireGuardPublicKey key, Instant since) {
+        PeerReport newest = null;
+        for (String id : componentIds) {
+            PeerReport report = peerStats.getOrDefault(id, Map.of()).get(key);
+            if (report == null || report.lastHandshake().isEmpty() || report.lastHandshake().get().isBefore(since)) {
+                continue;
+            }
+            if (newest == null || report.lastHandshake().get().isAfter(newest.lastHandshake().get())) {
+                newest = report;
+            }
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    /**
+     * Stores, for the MFA tunnel sessions of the gateway's location, the newest handshake and the
+     * endpoint of the first handshake of the session: one statement per report, only rows with an
+     * owner, only handshakes at or after the session's start. A handshake "in the future" counts as
+     * now, so a gateway with a wrong clock cannot keep an idle session alive.
+     */
+    private void recordHandshakes(String componentId, Telemetry telemetry, Instant now) {
+        // Sent as text arrays (hex keys, ISO instants): the driver maps those portably.
+        List<String> keys = new ArrayList<>();
+        List<String> handshakes = new ArrayList<>();
+        List<String> endpoints = new ArrayList<>();
+        for (PeerStats peer : telemetry.getPeersList()) {
+            if (peer.getPublicKey().size() != WireGuardPublicKey.BYTES || peer.getLastHandshakeUnixMillis() <= 0) {
+                continue;
+            }
+            Instant handshake = Instant.ofEpochMilli(peer.getLastHandshakeUnixMillis());
+            keys.add("\\x" + java.util.HexFormat.of().formatHex(peer.getPublicKey().toByteArray()));
+            handshakes.add((handshake.isAfter(now) ? now : handshake).toString());
+            String endpoint = printable(peer.getEndpoint());
+            endpoints.add(endpoint.isEmpty() ? null : endpoint);
+            if (keys.size() == MAX_PEER_STATS_PER_GATEWAY) {
+                break;
+            }
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        submit(() -> database.inTransaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE location_peers p SET "
+                            + "last_handshake_at = GREATEST(p.last_handshake_at, v.handshake), "
+                            + "first_endpoint = COALESCE(p.first_endpoint, v.endpoint) "
+                            + "FROM components c, unnest(?::text[]::bytea[], ?::text[]::timestamptz[], ?::text[]) AS v(key, handshake, endpoint) "
+                            + "WHERE c.id = ? AND c.role = 'GATEWAY' AND p.location = c.location AND p.public_key = v.key "
+                            + "AND p.user_id IS NOT NULL AND v.handshake >= p.created_at")) {
+                update.setArray(1, connection.createArrayOf("text", keys.toArray()));
+                update.setArray(2, connection.createArrayOf("text", handshakes.toArray()));
+                update.setArray(3, connection.createArrayOf("text", endpoints.toArray()));
+                update.setObject(4, UUID.fromString(componentId));
+                return update.executeUpdate();
+            }
+        }));
     }
 
     private void submit(Runnable write) {

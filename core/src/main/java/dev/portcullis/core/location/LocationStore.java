@@ -253,6 +253,16 @@ public final class LocationStore {
     /** Inserts the session, or replaces the previous session of the same device key at this location. */
     void upsertPeer(Connection connection, String location, PeerAdmission admission, PresharedKey psk, Instant now)
             throws SQLException {
+        upsertPeer(connection, location, admission, psk, now, Optional.empty());
+    }
+
+    /**
+     * Inserts the session, or replaces the previous session of the same device key at this location,
+     * with its owner (an MFA tunnel session) or none (an admin's admission). A replaced session's
+     * owner, handshake and first endpoint go with it: the new session starts fresh.
+     */
+    void upsertPeer(Connection connection, String location, PeerAdmission admission, PresharedKey psk, Instant now,
+                    Optional<SessionOwner> owner) throws SQLException {
         try (PreparedStatement count = connection.prepareStatement(
                 "SELECT count(*) FILTER (WHERE public_key <> ?) FROM location_peers WHERE location = ?")) {
             count.setBytes(1, admission.getPublicKey().toByteArray());
@@ -274,9 +284,12 @@ public final class LocationStore {
         }
         try (PreparedStatement upsert = connection.prepareStatement(
                 "INSERT INTO location_peers (location, public_key, allowed_ips, sealed_preshared_key, not_after, session_id, "
-                        + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (location, public_key) DO UPDATE SET "
+                        + "created_at, user_id, device_id, mfa_method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (location, public_key) DO UPDATE SET "
                         + "allowed_ips = EXCLUDED.allowed_ips, sealed_preshared_key = EXCLUDED.sealed_preshared_key, "
-                        + "not_after = EXCLUDED.not_after, session_id = EXCLUDED.session_id, created_at = EXCLUDED.created_at")) {
+                        + "not_after = EXCLUDED.not_after, session_id = EXCLUDED.session_id, created_at = EXCLUDED.created_at, "
+                        + "user_id = EXCLUDED.user_id, device_id = EXCLUDED.device_id, mfa_method = EXCLUDED.mfa_method, "
+                        + "last_handshake_at = NULL, first_endpoint = NULL")) {
             upsert.setString(1, location);
             upsert.setBytes(2, admission.getPublicKey().toByteArray());
             upsert.setArray(3, connection.createArrayOf("text", admission.getAllowedIpsList().toArray()));
@@ -284,8 +297,60 @@ public final class LocationStore {
             upsert.setObject(5, timestamp(Instant.ofEpochMilli(admission.getNotAfterUnixMillis())));
             upsert.setString(6, admission.getSessionId());
             upsert.setObject(7, timestamp(now));
+            upsert.setObject(8, owner.map(SessionOwner::userId).orElse(null));
+            upsert.setObject(9, owner.map(SessionOwner::deviceId).orElse(null));
+            upsert.setString(10, owner.map(SessionOwner::method).orElse(null));
             upsert.executeUpdate();
         }
+    }
+
+    /** Locks the session's row if it is still there (not replaced, evicted or rolled back meanwhile). */
+    static boolean lockSession(Connection connection, String location, WireGuardPublicKey key, String sessionId)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT 1 FROM location_peers WHERE location = ? AND public_key = ? AND session_id = ? FOR UPDATE")) {
+            select.setString(1, location);
+            select.setBytes(2, key.bytes());
+            select.setString(3, sessionId);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Who an MFA tunnel session belongs to; peers an admin admitted by hand have none. */
+    public record SessionOwner(UUID userId, String user, UUID deviceId, String device, String method) {
+    }
+
+    /** A deleted peer row and, for an MFA tunnel session, its owner. */
+    public record DeletedPeer(AdmittedPeer peer, Optional<SessionOwner> owner) {
+    }
+
+    /**
+     * Deletes the peer's row if it is still live (only the given session's, if one is named) and
+     * returns it with its owner. An expired row is left for the session sweeper, which records its expiry.
+     */
+    static Optional<DeletedPeer> deleteLiveSession(Connection connection, String location, WireGuardPublicKey key,
+                                                   Optional<String> sessionId, Instant now) throws SQLException {
+        Optional<SessionOwner> owner;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT p.user_id, u.name AS user_name, p.device_id, d.name AS device_name, p.mfa_method, p.not_after "
+                        + "FROM location_peers p LEFT JOIN users u ON u.id = p.user_id LEFT JOIN devices d ON d.id = p.device_id "
+                        + "WHERE p.location = ? AND p.public_key = ? AND (?::text IS NULL OR p.session_id = ?) FOR UPDATE OF p")) {
+            select.setString(1, location);
+            select.setBytes(2, key.bytes());
+            select.setString(3, sessionId.orElse(null));
+            select.setString(4, sessionId.orElse(null));
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next() || !instant(rs, "not_after").isAfter(now)) {
+                    return Optional.empty();
+                }
+                UUID userId = rs.getObject("user_id", UUID.class);
+                owner = userId == null ? Optional.empty() : Optional.of(new SessionOwner(userId, rs.getString("user_name"),
+                        rs.getObject("device_id", UUID.class), rs.getString("device_name"), rs.getString("mfa_method")));
+            }
+        }
+        return deletePeer(connection, location, key, sessionId).map(peer -> new DeletedPeer(peer, owner));
     }
 
     /** Deletes the peer's row (only the given session's, if one is named); returns the deleted row. */

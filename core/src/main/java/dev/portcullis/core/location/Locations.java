@@ -141,6 +141,87 @@ public final class Locations {
         return byName(name).orElseThrow();
     }
 
+    /** What an admin changes in a location's policy; absent values stay as they are. An empty group list means everyone. */
+    public record PolicyChange(Optional<List<String>> mfaMethods, Optional<Duration> sessionLifetime,
+                               Optional<Duration> idleTimeout, Optional<Boolean> reauthOnEndpointChange,
+                               Optional<List<String>> groups) {
+        public boolean isEmpty() {
+            return mfaMethods.isEmpty() && sessionLifetime.isEmpty() && idleTimeout.isEmpty()
+                    && reauthOnEndpointChange.isEmpty() && groups.isEmpty();
+        }
+    }
+
+    /**
+     * Changes the location's MFA policy and who may reach it, recording {@code location.policy.changed}
+     * with the new values in the same transaction. Ending the sessions started under the old policy
+     * is the caller's next step (see {@code dev.portcullis.core.session.LocationPolicies}).
+     */
+    public Location changePolicy(String location, PolicyChange change, Actor actor) {
+        if (change.isEmpty()) {
+            throw new BadRequestException("nothing to change: give at least one of mfa methods, session lifetime, "
+                    + "idle timeout, reauth on endpoint change or groups");
+        }
+        String name = LocationName.valid(location);
+        Optional<Set<MfaMethod>> methods = change.mfaMethods().map(texts -> {
+            if (texts.isEmpty()) {
+                throw new BadRequestException("mfa methods must name at least one of 'totp' and 'webauthn'");
+            }
+            return MfaMethod.parseAll(texts);
+        });
+        Optional<Duration> lifetime = change.sessionLifetime().map(d -> between(d, Admissions.MIN_LIFETIME,
+                Admissions.MAX_LIFETIME, "session lifetime"));
+        Optional<Duration> idle = change.idleTimeout().map(d -> between(d, MIN_IDLE_TIMEOUT, MAX_IDLE_TIMEOUT, "idle timeout"));
+        Optional<List<String>> groups = change.groups().map(g -> List.copyOf(new LinkedHashSet<>(g)));
+        if (groups.isPresent() && groups.get().size() > MAX_GROUPS) {
+            throw new BadRequestException("a location may name at most " + MAX_GROUPS + " groups");
+        }
+        Instant now = clock.instant();
+        database.inTransaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE locations SET mfa_methods = COALESCE(?, mfa_methods), "
+                            + "session_lifetime_seconds = COALESCE(?, session_lifetime_seconds), "
+                            + "idle_timeout_seconds = COALESCE(?, idle_timeout_seconds), "
+                            + "reauth_on_endpoint_change = COALESCE(?, reauth_on_endpoint_change), updated_at = ? WHERE name = ?")) {
+                update.setArray(1, methods.isEmpty() ? null
+                        : connection.createArrayOf("text", methods.get().stream().map(Enum::name).toArray()));
+                update.setObject(2, lifetime.map(d -> Math.toIntExact(d.toSeconds())).orElse(null), java.sql.Types.INTEGER);
+                update.setObject(3, idle.map(d -> Math.toIntExact(d.toSeconds())).orElse(null), java.sql.Types.INTEGER);
+                update.setObject(4, change.reauthOnEndpointChange().orElse(null), java.sql.Types.BOOLEAN);
+                update.setObject(5, timestamp(now));
+                update.setString(6, name);
+                if (update.executeUpdate() == 0) {
+                    throw new NotFoundException("no location named '" + name + "'");
+                }
+            }
+            if (groups.isPresent()) {
+                try (PreparedStatement clear = connection.prepareStatement("DELETE FROM location_groups WHERE location = ?")) {
+                    clear.setString(1, name);
+                    clear.executeUpdate();
+                }
+                for (String group : groups.get()) {
+                    try (PreparedStatement link = connection.prepareStatement(
+                            "INSERT INTO location_groups (location, group_id) SELECT ?, id FROM groups WHERE name = ?")) {
+                        link.setString(1, name);
+                        link.setString(2, group);
+                        if (link.executeUpdate() == 0) {
+                            throw new NotFoundException(printableName(group)
+                                    .map(g -> "no group named '" + g + "'").orElse("no such group"));
+                        }
+                    }
+                }
+            }
+            Location changed = select(connection, "SELECT " + COLUMNS + " FROM locations WHERE name = ?", name).get(0);
+            events.record(connection, SecurityEvent.success(SecurityAction.LOCATION_POLICY_CHANGED, actor, "location:" + name)
+                    .with("mfa", changed.mfaMethods().stream().map(MfaMethod::text).sorted().toList())
+                    .with("session_lifetime_seconds", changed.sessionLifetime().toSeconds())
+                    .with("idle_timeout_seconds", changed.idleTimeout().toSeconds())
+                    .with("reauth_on_endpoint_change", changed.reauthOnEndpointChange())
+                    .with("groups", changed.groups().isEmpty() ? "everyone" : changed.groups()));
+            return null;
+        });
+        return byName(name).orElseThrow();
+    }
+
     public List<Location> list() {
         return database.inTransaction(connection -> select(connection, "SELECT " + COLUMNS + " FROM locations ORDER BY name"));
     }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.portcullis.core.enroll.EnrollmentEndpoints;
 import dev.portcullis.core.link.ComponentRecord;
 import dev.portcullis.core.link.PublicRequestHandler;
+import dev.portcullis.core.tunnel.TunnelEndpoints;
 import dev.portcullis.protocol.v1.Header;
 import dev.portcullis.protocol.v1.ProxyRequest;
 import dev.portcullis.protocol.v1.ProxyResponse;
@@ -13,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Core's answers to public requests that edge proxies forward over the streams core opened:
- * {@code GET /api/v1/ping}, and enrollment and password reset ({@code /api/v1/enroll/*},
- * {@code /api/v1/recovery/*}), which go to their own handler. Everything else is a neutral 404.
+ * {@code GET /api/v1/ping}; enrollment and password reset ({@code /api/v1/enroll/*},
+ * {@code /api/v1/recovery/*}) and tunnel sessions ({@code /api/v1/tunnel/*}), which go to their
+ * own handlers. Everything else is a neutral 404.
  */
 public final class PublicApi implements PublicRequestHandler {
 
@@ -25,10 +27,20 @@ public final class PublicApi implements PublicRequestHandler {
     private static final ProxyResponse INTERNAL_ERROR = json(500, "{\"error\":\"internal error\"}");
 
     private final PublicRequestHandler enrollment;
+    private final PublicRequestHandler tunnel;
 
-    /** @param enrollment answers {@code /api/v1/enroll/*} and {@code /api/v1/recovery/*} */
+    /** Without the tunnel-session API: {@code /api/v1/tunnel/*} is a neutral 404. */
     public PublicApi(PublicRequestHandler enrollment) {
+        this(enrollment, (request, edgeProxy) -> NOT_FOUND);
+    }
+
+    /**
+     * @param enrollment answers {@code /api/v1/enroll/*} and {@code /api/v1/recovery/*}
+     * @param tunnel     answers {@code /api/v1/tunnel/*}
+     */
+    public PublicApi(PublicRequestHandler enrollment, PublicRequestHandler tunnel) {
         this.enrollment = enrollment;
+        this.tunnel = tunnel;
     }
 
     @Override
@@ -52,6 +64,9 @@ public final class PublicApi implements PublicRequestHandler {
         }
         if (EnrollmentEndpoints.serves(path)) {
             return enrollment.handle(request, edgeProxy);
+        }
+        if (TunnelEndpoints.serves(path)) {
+            return tunnel.handle(request, edgeProxy);
         }
         return NOT_FOUND;
     }

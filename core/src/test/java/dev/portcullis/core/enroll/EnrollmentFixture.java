@@ -70,7 +70,7 @@ public final class EnrollmentFixture implements AutoCloseable {
     public final AuditLog auditLog = AuditLog.start(database, clock);
     public final SecurityEvents events = new SecurityEvents(auditLog);
     public final Locations locations = new Locations(database, clock, events);
-    public final TunnelEvictions evictions = new TunnelEvictions(store, admissions, clock);
+    public final TunnelEvictions evictions = new TunnelEvictions(store, admissions, clock, events);
     public final Users users = new Users(database, clock, events, evictions);
     public final Groups groups = new Groups(database, clock, events);
     public final Devices devices = new Devices(database, clock, events, evictions);
