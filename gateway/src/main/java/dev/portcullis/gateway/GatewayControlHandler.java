@@ -7,7 +7,7 @@ import dev.portcullis.gateway.admission.Admissions;
 import dev.portcullis.gateway.settings.GatewayConfig;
 import dev.portcullis.gateway.settings.GatewaySettingsHolder;
 import dev.portcullis.gateway.settings.TunnelLink;
-import dev.portcullis.gateway.wireguard.DeviceException;
+import dev.portcullis.protocol.wireguard.DeviceException;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ComponentHandler;
 import dev.portcullis.protocol.v1.AclPolicy;

@@ -1,6 +1,6 @@
 package dev.portcullis.gateway;
 
-import dev.portcullis.gateway.wireguard.WireGuardInterfaces;
+import dev.portcullis.protocol.wireguard.WireGuardInterfaces;
 import dev.portcullis.pki.cert.PeerIdentity;
 import dev.portcullis.pki.join.JoinToken;
 import dev.portcullis.protocol.link.ComponentStartup.StartupRefusedException;

@@ -4,7 +4,7 @@ import dev.portcullis.gateway.acl.FirewallException;
 import dev.portcullis.gateway.acl.InvalidAclPolicyException;
 import dev.portcullis.gateway.admission.FakeWireGuardDevice;
 import dev.portcullis.gateway.settings.TunnelLink;
-import dev.portcullis.gateway.wireguard.WireGuardDevice;
+import dev.portcullis.protocol.wireguard.WireGuardDevice;
 import dev.portcullis.protocol.v1.AclPolicy;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.portcullis.gateway.admission;
 
-import dev.portcullis.gateway.wireguard.PeerConfig;
+import dev.portcullis.protocol.wireguard.PeerConfig;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ComponentHandler.ConfigRejectedException;

@@ -1,11 +1,11 @@
 package dev.portcullis.gateway.admission;
 
 import com.google.protobuf.ByteString;
-import dev.portcullis.gateway.wireguard.DeviceException;
-import dev.portcullis.gateway.wireguard.PeerChanges;
-import dev.portcullis.gateway.wireguard.PeerConfig;
-import dev.portcullis.gateway.wireguard.PeerState;
-import dev.portcullis.gateway.wireguard.WireGuardDevice;
+import dev.portcullis.protocol.wireguard.DeviceException;
+import dev.portcullis.protocol.wireguard.PeerChanges;
+import dev.portcullis.protocol.wireguard.PeerConfig;
+import dev.portcullis.protocol.wireguard.PeerState;
+import dev.portcullis.protocol.wireguard.WireGuardDevice;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ComponentHandler.ConfigRejectedException;

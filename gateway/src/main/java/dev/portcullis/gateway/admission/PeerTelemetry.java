@@ -1,8 +1,8 @@
 package dev.portcullis.gateway.admission;
 
 import com.google.protobuf.ByteString;
-import dev.portcullis.gateway.wireguard.DeviceException;
-import dev.portcullis.gateway.wireguard.PeerState;
+import dev.portcullis.protocol.wireguard.DeviceException;
+import dev.portcullis.protocol.wireguard.PeerState;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ListenAddress;
 import dev.portcullis.protocol.link.TelemetryReporter;

@@ -1,6 +1,5 @@
 /**
- * The gateway's WireGuard device: one seam ({@link dev.portcullis.gateway.wireguard.WireGuardDevice})
- * with a UAPI implementation for userspace daemons and a {@code wg} implementation for the kernel
- * module, strict parsers for what devices report, interface lifecycle and the gateway's own key file.
+ * The gateway's own WireGuard key file. Driving the interface itself is shared with the client
+ * agent and lives in {@code dev.portcullis.protocol.wireguard}.
  */
 package dev.portcullis.gateway.wireguard;

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.portcullis.gateway.wireguard.PeerChanges;
-import dev.portcullis.gateway.wireguard.PeerConfig;
+import dev.portcullis.protocol.wireguard.PeerChanges;
+import dev.portcullis.protocol.wireguard.PeerConfig;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.link.ComponentHandler.ConfigRejectedException;

@@ -1,10 +1,10 @@
 package dev.portcullis.gateway.admission;
 
-import dev.portcullis.gateway.wireguard.DeviceException;
-import dev.portcullis.gateway.wireguard.PeerChanges;
-import dev.portcullis.gateway.wireguard.PeerConfig;
-import dev.portcullis.gateway.wireguard.PeerState;
-import dev.portcullis.gateway.wireguard.WireGuardDevice;
+import dev.portcullis.protocol.wireguard.DeviceException;
+import dev.portcullis.protocol.wireguard.PeerChanges;
+import dev.portcullis.protocol.wireguard.PeerConfig;
+import dev.portcullis.protocol.wireguard.PeerState;
+import dev.portcullis.protocol.wireguard.WireGuardDevice;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;

@@ -1,7 +1,7 @@
 package dev.portcullis.gateway.bench;
 
 import dev.portcullis.gateway.testnet.TestNetwork;
-import dev.portcullis.gateway.wireguard.PeerState;
+import dev.portcullis.protocol.wireguard.PeerState;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.v1.PeerAdmission;
 import java.util.List;

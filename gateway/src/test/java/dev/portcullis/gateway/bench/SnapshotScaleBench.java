@@ -2,9 +2,9 @@ package dev.portcullis.gateway.bench;
 
 import dev.portcullis.gateway.admission.Admissions;
 import dev.portcullis.gateway.testnet.TestNetwork;
-import dev.portcullis.gateway.wireguard.PeerChanges;
-import dev.portcullis.gateway.wireguard.PeerConfig;
-import dev.portcullis.gateway.wireguard.WireGuardInterfaces;
+import dev.portcullis.protocol.wireguard.PeerChanges;
+import dev.portcullis.protocol.wireguard.PeerConfig;
+import dev.portcullis.protocol.wireguard.WireGuardInterfaces;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.protocol.v1.PeerAdmission;
 import java.util.ArrayList;

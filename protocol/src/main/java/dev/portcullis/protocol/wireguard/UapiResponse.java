@@ -1,4 +1,4 @@
-package dev.portcullis.gateway.wireguard;
+package dev.portcullis.protocol.wireguard;
 
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;

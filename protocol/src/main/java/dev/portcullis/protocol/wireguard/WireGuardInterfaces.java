@@ -1,4 +1,4 @@
-package dev.portcullis.gateway.wireguard;
+package dev.portcullis.protocol.wireguard;
 
 import dev.portcullis.protocol.net.Cidr;
 import java.io.IOException;
@@ -85,7 +85,32 @@ public final class WireGuardInterfaces {
         delete(name, HostCommand.inNamespace(namespace));
     }
 
-    static String checkName(String name) {
+    /**
+     * Routes each CIDR (host bits cleared) through the interface with {@code ip route replace}:
+     * added, or moved here from wherever it pointed. Idempotent.
+     */
+    public static void replaceRoutes(String name, List<String> cidrs) throws DeviceException {
+        replaceRoutes(name, cidrs, HostCommand.here());
+    }
+
+    public static void replaceRoutes(String name, List<String> cidrs, String namespace) throws DeviceException {
+        replaceRoutes(name, cidrs, HostCommand.inNamespace(namespace));
+    }
+
+    /** Whether an interface of this name exists (of any kind) in this process's network namespace. */
+    public static boolean exists(String name) throws DeviceException {
+        return linkKind(checkName(name), HostCommand.here()) != LinkKind.ABSENT;
+    }
+
+    public static boolean exists(String name, String namespace) throws DeviceException {
+        return linkKind(checkName(name), HostCommand.inNamespace(namespace)) != LinkKind.ABSENT;
+    }
+
+    /**
+     * Checks an interface name: 1-15 characters of {@code A-Z a-z 0-9 _ . -}, not starting with
+     * {@code .} or {@code -}. Returns it; throws {@link IllegalArgumentException} otherwise.
+     */
+    public static String checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("interface names are 1-15 characters of A-Z a-z 0-9 _ . -");
         }
@@ -274,6 +299,15 @@ public final class WireGuardInterfaces {
         }
         HostCommand.require(commands.run("ip", List.of("link", "set", "dev", name, "mtu", Integer.toString(mtu), "up")),
                 "ip link set " + name + " up");
+    }
+
+    private static void replaceRoutes(String name, List<String> cidrs, HostCommand commands) throws DeviceException {
+        checkName(name);
+        for (String cidr : cidrs) {
+            String route = Cidr.parseClearingHostBits(cidr).toString();
+            HostCommand.require(commands.run("ip", List.of("route", "replace", route, "dev", name)),
+                    "ip route replace " + route + " dev " + name);
+        }
     }
 
     private static void delete(String name, HostCommand commands) throws DeviceException {

@@ -1,4 +1,4 @@
-package dev.portcullis.gateway.wireguard;
+package dev.portcullis.protocol.wireguard;
 
 /** The device refused, failed or answered something we will not trust. The message is safe to log; never key material. */
 public class DeviceException extends Exception {

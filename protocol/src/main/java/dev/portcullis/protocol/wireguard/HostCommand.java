@@ -1,4 +1,4 @@
-package dev.portcullis.gateway.wireguard;
+package dev.portcullis.protocol.wireguard;
 
 import java.io.IOException;
 import java.io.InputStream;

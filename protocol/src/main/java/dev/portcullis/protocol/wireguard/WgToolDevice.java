@@ -1,4 +1,4 @@
-package dev.portcullis.gateway.wireguard;
+package dev.portcullis.protocol.wireguard;
 
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
@@ -116,6 +116,12 @@ public final class WgToolDevice implements WireGuardDevice {
             Arrays.fill(psk, (byte) 0);
             config.asciiLine("PresharedKey", encoded);
             Arrays.fill(encoded, (byte) 0);
+            if (peer.endpoint().isPresent()) {
+                config.raw("Endpoint = " + UapiDevice.endpointText(peer.endpoint().get()));
+            }
+            if (peer.persistentKeepalive() > 0) {
+                config.raw("PersistentKeepalive = " + peer.persistentKeepalive());
+            }
             // A [Peer] section without AllowedIPs leaves the peer with none: wg replaces them.
             if (!peer.allowedIps().isEmpty()) {
                 List<String> canonical = peer.allowedIps().stream()

@@ -1,9 +1,9 @@
-package dev.portcullis.gateway.wireguard;
+package dev.portcullis.protocol.wireguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.gateway.testnet.TestNetwork;
-import dev.portcullis.gateway.wireguard.WireGuardInterfaces.Implementation;
+import dev.portcullis.protocol.wireguard.WireGuardInterfaces.Implementation;
 import dev.portcullis.pki.wireguard.PresharedKey;
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import java.net.InetSocketAddress;

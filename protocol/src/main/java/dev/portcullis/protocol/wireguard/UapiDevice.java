@@ -1,4 +1,4 @@
-package dev.portcullis.gateway.wireguard;
+package dev.portcullis.protocol.wireguard;
 
 import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
@@ -161,6 +161,12 @@ public final class UapiDevice implements WireGuardDevice {
             } finally {
                 Arrays.fill(psk, (byte) 0);
             }
+            if (peer.endpoint().isPresent()) {
+                request.line("endpoint", endpointText(peer.endpoint().get()));
+            }
+            if (peer.persistentKeepalive() > 0) {
+                request.line("persistent_keepalive_interval", Integer.toString(peer.persistentKeepalive()));
+            }
             request.line("replace_allowed_ips", "true");
             for (String cidr : allowed) {
                 request.line("allowed_ip", cidr);
@@ -206,6 +212,17 @@ public final class UapiDevice implements WireGuardDevice {
     @Override
     public String toString() {
         return "UapiDevice[" + name + " at " + socket + "]";
+    }
+
+    /** {@code 192.0.2.1:51820} or {@code [2001:db8::1]:51820}: an address literal, never a name to resolve. */
+    static String endpointText(java.net.InetSocketAddress endpoint) {
+        java.net.InetAddress address = endpoint.getAddress();
+        String host = address.getHostAddress();
+        int scope = host.indexOf('%');
+        if (scope >= 0) {
+            host = host.substring(0, scope);
+        }
+        return (address instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + endpoint.getPort();
     }
 
     static void checkPort(int listenPort) {
