@@ -26,14 +26,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code portcullis-agent}: enrolls this device from an invite link and shows its enrollment.
+ * {@code portcullis-agent}: enrolls this device from an invite link, shows its enrollment, and starts,
+ * keeps and ends tunnel sessions.
  * A thin shell: parses arguments, wires the terminal, state directory and clock, runs one command
  * and turns every failure into one line on stderr and an {@link ExitCode}. Never a stack trace.
  */
 @Command(name = "portcullis-agent", mixinStandardHelpOptions = true, usageHelpWidth = 100, versionProvider = AgentMain.Version.class,
-        description = {"The Portcullis client agent: enrolls this device with the invite link an administrator sent you.",
+        description = {"The Portcullis client agent: enrolls this device with the invite link an administrator sent you, "
+                + "then opens WireGuard tunnels to locations after a second factor for each tunnel session.",
             "Its WireGuard key and device credential are generated on this device and never leave it."},
-        subcommands = {EnrollCommand.class, StatusCommand.class},
+        subcommands = {EnrollCommand.class, StatusCommand.class, LocationsCommand.class, UpCommand.class, DownCommand.class,
+            SessionsCommand.class, ExportCommand.class, KeepCommand.class},
         footer = {"", "Environment: PORTCULLIS_AGENT_HOME (state directory, default ~/.portcullis-agent)."})
 public final class AgentMain implements Callable<Integer> {
 
@@ -132,6 +135,19 @@ public final class AgentMain implements Callable<Integer> {
 
     Clock clock() {
         return clock;
+    }
+
+    PrintStream outStream() {
+        return out;
+    }
+
+    /** The process's stderr: the keeper's log (its output is redirected to the log file). */
+    PrintStream errStream() {
+        return err;
+    }
+
+    Map<String, String> environment() {
+        return environment;
     }
 
     private static void addExitCodes(CommandLine commandLine) {

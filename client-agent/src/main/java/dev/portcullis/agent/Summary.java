@@ -1,6 +1,7 @@
 package dev.portcullis.agent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.agent.api.EnrollmentApi.Gateway;
 import dev.portcullis.agent.api.EnrollmentApi.Location;
@@ -19,10 +20,22 @@ final class Summary {
     }
 
     static void show(EnrollmentRecord record, StateDirectory state, Output output) {
+        show(record, state, output, null, () -> { });
+    }
+
+    /**
+     * Shows the enrollment, then runs {@code more} (which adds lines, or entries to {@code tunnels}
+     * in JSON mode); {@code tunnels}, if not null, becomes the JSON object's {@code tunnels}.
+     */
+    static void show(EnrollmentRecord record, StateDirectory state, Output output, ArrayNode tunnels, Runnable more) {
         if (output.json()) {
             ObjectNode json = Json.mapper().valueToTree(record);
             json.remove("format");
             json.put("stateDir", state.path().toString());
+            more.run();
+            if (tunnels != null) {
+                json.set("tunnels", tunnels);
+            }
             try {
                 output.result(Json.mapper().writeValueAsString(json));
             } catch (JsonProcessingException e) {
@@ -39,8 +52,13 @@ final class Summary {
         output.say("State:    " + state.path());
         if (record.locations().isEmpty()) {
             output.say("Locations: none yet (ask your administrator for access to a location)");
-            return;
+        } else {
+            showLocations(record, output);
         }
+        more.run();
+    }
+
+    private static void showLocations(EnrollmentRecord record, Output output) {
         output.say("Locations:");
         for (Location location : record.locations()) {
             output.say("  " + Output.safe(location.name()) + ": address " + Output.safe(location.address())

@@ -442,7 +442,7 @@ final class FakeProxy implements AutoCloseable {
         }
     }
 
-    private static X509Certificate selfSigned(KeyPair keyPair, List<String> dnsNames, List<String> addresses) throws Exception {
+    static X509Certificate selfSigned(KeyPair keyPair, List<String> dnsNames, List<String> addresses) throws Exception {
         X500Name subject = new X500Name("CN=Portcullis edge-proxy (fake)");
         List<GeneralName> names = new ArrayList<>();
         dnsNames.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));

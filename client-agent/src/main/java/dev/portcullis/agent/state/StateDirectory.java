@@ -4,7 +4,15 @@ import dev.portcullis.agent.api.Json;
 import dev.portcullis.agent.outcome.AgentFailure;
 import dev.portcullis.agent.outcome.ExitCode;
 import dev.portcullis.pki.store.CredentialStore;
+import dev.portcullis.pki.wireguard.WireGuardPrivateKey;
 import java.io.IOException;
+import java.security.PrivateKey;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +40,10 @@ import java.util.Set;
  *   <li>{@value #WIREGUARD_KEY}: the WireGuard private key, base64 (as {@code wg genkey} writes it)</li>
  *   <li>{@value #DEVICE_CREDENTIAL}: the device credential's private key, PKCS#8 PEM</li>
  *   <li>{@value #ENROLLMENT}: the {@link EnrollmentRecord}, no secrets</li>
+ *   <li>{@value #SESSIONS}{@code /<location>.json}: a live tunnel session ({@link SavedSession}), with its
+ *       preshared key; the {@code sessions} directory is 0700 too</li>
+ *   <li>{@code keeper-<location>.pid} and {@code keeper-<location>.log}: the session keeper's process id and
+ *       its log (no secrets)</li>
  * </ul>
  */
 public final class StateDirectory {
@@ -41,6 +53,14 @@ public final class StateDirectory {
     public static final String ENROLLMENT = "enrollment.json";
     public static final String WIREGUARD_KEY = "wireguard.key";
     public static final String DEVICE_CREDENTIAL = "device-credential.pem";
+    public static final String SESSIONS = "sessions";
+    /**
+     * Location names as they appear in file names: what core allows for a location name. Anything
+     * else (a slash, "..") never reaches the file system.
+     */
+    public static final Pattern LOCATION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    /** Bound on a session file; a real one is under 2 KiB. */
+    private static final long MAX_SESSION_BYTES = 64 * 1024;
     /** Bound on enrollment.json; a real one is a few KiB even with many locations. */
     private static final long MAX_RECORD_BYTES = 1024 * 1024;
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
@@ -144,7 +164,173 @@ public final class StateDirectory {
         }
     }
 
+    /** The device credential's private key (P-256), to sign tunnel requests. */
+    public PrivateKey loadCredential() {
+        Path file = directory.resolve(DEVICE_CREDENTIAL);
+        try {
+            return CredentialStore.readKey(Files.readString(file, StandardCharsets.US_ASCII));
+        } catch (IOException | RuntimeException e) {
+            throw AgentFailure.localState("cannot read the device credential " + file + "; enroll again with --force");
+        }
+    }
+
+    /** This device's WireGuard private key. */
+    public WireGuardPrivateKey loadWireGuardKey() {
+        Path file = directory.resolve(WIREGUARD_KEY);
+        byte[] text = null;
+        byte[] raw = null;
+        try {
+            if (Files.size(file) > 128) {
+                throw new IOException("too large");
+            }
+            text = Files.readAllBytes(file);
+            int length = text.length;
+            while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == '\r')) {
+                length--;
+            }
+            raw = Base64.getDecoder().decode(Arrays.copyOf(text, length));
+            return WireGuardPrivateKey.fromBytes(raw);
+        } catch (IOException | RuntimeException e) {
+            throw AgentFailure.localState("cannot read the WireGuard key " + file + "; enroll again with --force");
+        } finally {
+            if (text != null) {
+                Arrays.fill(text, (byte) 0);
+            }
+            if (raw != null) {
+                Arrays.fill(raw, (byte) 0);
+            }
+        }
+    }
+
+    /** Refuses a location name that could not be a file name of ours. */
+    public static String checkLocation(String location) {
+        if (location == null || !LOCATION_NAME.matcher(location).matches()) {
+            throw AgentFailure.usage("'" + (location == null ? "" : location.replaceAll("[^A-Za-z0-9._ -]", "?"))
+                    + "' is not a location name (1-63 letters, digits, '.', '-', '_')");
+        }
+        return location;
+    }
+
+    public Path sessionFile(String location) {
+        return directory.resolve(SESSIONS).resolve(checkLocation(location) + ".json");
+    }
+
+    public Path keeperPidFile(String location) {
+        return directory.resolve("keeper-" + checkLocation(location) + ".pid");
+    }
+
+    public Path keeperLogFile(String location) {
+        return directory.resolve("keeper-" + checkLocation(location) + ".log");
+    }
+
+    /** Saves a session (with its preshared key) owner-only, atomically, replacing an earlier one. */
+    public void saveSession(SavedSession session) {
+        Path file = sessionFile(session.location());
+        try {
+            createOwnerOnly();
+            createOwnerOnly(directory.resolve(SESSIONS));
+            byte[] json = Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(session);
+            try {
+                writeOwnerOnly(file.getParent(), file.getFileName().toString(), json);
+            } finally {
+                Arrays.fill(json, (byte) 0);
+            }
+        } catch (IOException e) {
+            throw new AgentFailure(ExitCode.LOCAL_STATE, "cannot write " + file + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    public Optional<SavedSession> loadSession(String location) {
+        Path file = sessionFile(location);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        byte[] json = null;
+        try {
+            if (Files.size(file) > MAX_SESSION_BYTES) {
+                throw AgentFailure.localState(file + " is too large to be a session");
+            }
+            json = Files.readAllBytes(file);
+            SavedSession session = Json.mapper().readValue(json, SavedSession.class);
+            if (session.format() != SavedSession.FORMAT || session.session() == null || !location.equals(session.location())) {
+                throw AgentFailure.localState(file + " is not a session this agent understands; run: portcullis-agent down " + location);
+            }
+            return Optional.of(session);
+        } catch (IOException e) {
+            throw AgentFailure.localState("cannot read " + file + "; run: portcullis-agent down " + location);
+        } finally {
+            if (json != null) {
+                Arrays.fill(json, (byte) 0);
+            }
+        }
+    }
+
+    /** Every saved session, by location name. */
+    public List<SavedSession> loadSessions() {
+        Path sessions = directory.resolve(SESSIONS);
+        if (!Files.isDirectory(sessions)) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> files = Files.list(sessions)) {
+            files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".json"))
+                    .map(n -> n.substring(0, n.length() - ".json".length()))
+                    .filter(n -> LOCATION_NAME.matcher(n).matches()).sorted().forEach(names::add);
+        } catch (IOException e) {
+            throw AgentFailure.localState("cannot list " + sessions);
+        }
+        List<SavedSession> saved = new ArrayList<>();
+        for (String name : names) {
+            loadSession(name).ifPresent(saved::add);
+        }
+        return saved;
+    }
+
+    public void deleteSession(String location) {
+        try {
+            Files.deleteIfExists(sessionFile(location));
+        } catch (IOException e) {
+            throw AgentFailure.localState("cannot delete " + sessionFile(location));
+        }
+    }
+
+    /** Records the keeper's process id. */
+    public void saveKeeperPid(String location, long pid) {
+        try {
+            createOwnerOnly();
+            writeOwnerOnly(directory, keeperPidFile(location).getFileName().toString(),
+                    (pid + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw AgentFailure.localState("cannot write " + keeperPidFile(location));
+        }
+    }
+
+    public OptionalLong keeperPid(String location) {
+        Path file = keeperPidFile(location);
+        try {
+            if (!Files.exists(file) || Files.size(file) > 32) {
+                return OptionalLong.empty();
+            }
+            String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            return text.matches("[1-9][0-9]{0,9}") ? OptionalLong.of(Long.parseLong(text)) : OptionalLong.empty();
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    public void deleteKeeperPid(String location) {
+        try {
+            Files.deleteIfExists(keeperPidFile(location));
+        } catch (IOException e) {
+            // A stale pid file is checked against the live process before use.
+        }
+    }
+
     private void createOwnerOnly() throws IOException {
+        createOwnerOnly(directory);
+    }
+
+    private static void createOwnerOnly(Path directory) throws IOException {
         if (!Files.isDirectory(directory)) {
             Path parent = directory.getParent();
             if (parent != null) {
@@ -162,6 +348,10 @@ public final class StateDirectory {
     }
 
     private void writeOwnerOnly(String name, byte[] content) throws IOException {
+        writeOwnerOnly(directory, name, content);
+    }
+
+    private static void writeOwnerOnly(Path directory, String name, byte[] content) throws IOException {
         Path target = directory.resolve(name);
         FileAttribute<?>[] ownerOnly = POSIX
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)} : new FileAttribute<?>[0];

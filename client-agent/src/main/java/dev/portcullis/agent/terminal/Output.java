@@ -60,6 +60,24 @@ public final class Output {
         });
     }
 
+    /** Starts a progress line ("Waiting for the browser "), continued by {@link #progressTick()}. */
+    public void progress(String what) {
+        person().print(what + " ");
+        person().flush();
+    }
+
+    /** One more dot on the progress line. */
+    public void progressTick() {
+        person().print(".");
+        person().flush();
+    }
+
+    /** Ends the progress line with how it ended. */
+    public void progressEnd(String how) {
+        person().println(" " + how);
+        person().flush();
+    }
+
     /** The one JSON object of {@code --json} mode. */
     public void result(String jsonObject) {
         out.println(jsonObject);
