@@ -14,6 +14,11 @@ ALTER TABLE location_peers
     ADD COLUMN first_endpoint     text CHECK (first_endpoint IS NULL OR char_length(first_endpoint) <= 64),
     ADD CONSTRAINT location_peers_owner CHECK ((user_id IS NULL) = (device_id IS NULL)
                                                AND (user_id IS NULL) = (mfa_method IS NULL));
+-- Where devices dial a gateway when that is not the address core dials it at (NAT, a load
+-- balancer, a separate interface): a host name or IP literal; the port stays the one it reports.
+ALTER TABLE components
+    ADD COLUMN device_endpoint_host text CHECK (device_endpoint_host IS NULL OR char_length(device_endpoint_host) BETWEEN 1 AND 253);
+
 CREATE INDEX location_peers_user ON location_peers (user_id) WHERE user_id IS NOT NULL;
 CREATE INDEX location_peers_device ON location_peers (device_id) WHERE device_id IS NOT NULL;
 

@@ -47,18 +47,19 @@ public final class AdminApi {
                                 @Nullable Settings settings, String createdAt, @Nullable String adoptedAt,
                                 @Nullable Link link, @Nullable WireGuardInterface wireguard) {
         public ComponentView {
-            settings = settings == null ? new Settings(null, null, null, null, null, null) : settings;
+            settings = settings == null ? new Settings(null, null, null, null, null, null, null) : settings;
         }
     }
 
     /**
      * Both a component's settings and the body of PUT /api/v1/components/{name}/settings (absent = unchanged).
-     * Gateways: {@code tunnelAddresses} (CIDRs such as 10.80.0.1/24; [] clears them) and {@code mtu} (0 = default).
+     * Gateways: {@code tunnelAddresses} (CIDRs such as 10.80.0.1/24; [] clears them), {@code mtu} (0 = default)
+     * and {@code deviceEndpoint} (the host devices dial, if not the one core dials; "" clears it).
      */
     @Serdeable
     public record Settings(@Nullable String publicOrigin, @Nullable Integer requestsPerMinutePerAddress,
                            @Nullable String location, @Nullable String notice, @Nullable List<String> tunnelAddresses,
-                           @Nullable Integer mtu) {
+                           @Nullable Integer mtu, @Nullable String deviceEndpoint) {
     }
 
     /** A gateway's WireGuard interface as it reported it: public key (base64) and UDP port (0 = not reported). */

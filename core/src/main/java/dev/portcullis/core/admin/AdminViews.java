@@ -39,10 +39,10 @@ final class AdminViews {
     static AdminApi.Settings settings(PeerIdentity.Role role, ComponentSettings settings) {
         if (role == PeerIdentity.Role.EDGE_PROXY) {
             return new AdminApi.Settings(settings.publicOrigin().orElse(null), settings.requestsPerMinutePerAddress(),
-                    null, settings.notice(), null, null);
+                    null, settings.notice(), null, null, null);
         }
         return new AdminApi.Settings(null, null, settings.location().orElse(null), settings.notice(),
-                settings.tunnelAddresses(), settings.mtu());
+                settings.tunnelAddresses(), settings.mtu(), settings.deviceEndpointHost().orElse(null));
     }
 
     static List<AdminApi.GatewayOutcome> outcomes(List<Admissions.GatewayOutcome> outcomes) {

@@ -97,7 +97,8 @@ public final class ComponentController {
         ComponentSettings.Change change = new ComponentSettings.Change(
                 Optional.ofNullable(request.publicOrigin()), Optional.ofNullable(request.requestsPerMinutePerAddress()),
                 Optional.ofNullable(request.notice()), Optional.ofNullable(request.location()),
-                Optional.ofNullable(request.tunnelAddresses()), Optional.ofNullable(request.mtu()));
+                Optional.ofNullable(request.tunnelAddresses()), Optional.ofNullable(request.mtu()),
+                Optional.ofNullable(request.deviceEndpoint()));
         // Version bump and push in one ordered step, so the gateway never sees versions out of order.
         Component component = order.inOrder(() -> {
             ConfigUpdate update = registry.updateSettings(name, change);

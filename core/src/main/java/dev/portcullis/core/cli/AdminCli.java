@@ -181,6 +181,9 @@ public final class AdminCli {
         if (s.location() != null) {
             text.append("location=").append(s.location()).append(' ');
         }
+        if (s.deviceEndpoint() != null) {
+            text.append("device-endpoint=").append(s.deviceEndpoint()).append(' ');
+        }
         if (s.tunnelAddresses() != null && !s.tunnelAddresses().isEmpty()) {
             text.append("tunnel=").append(String.join(",", s.tunnelAddresses())).append(' ');
         }
@@ -372,6 +375,10 @@ public final class AdminCli {
             List<String> tunnelAddresses;
             @Option(names = "--mtu", paramLabel = "N", description = "gateway: WireGuard interface MTU, 1280-9000 (0 = default)")
             Integer mtu;
+            @Option(names = "--device-endpoint", paramLabel = "HOST",
+                    description = "gateway: the host name or address devices dial, when it is not the address core "
+                            + "dials (NAT, a separate interface); empty to clear")
+            String deviceEndpoint;
             @Spec
             CommandLine.Model.CommandSpec spec;
 
@@ -379,13 +386,13 @@ public final class AdminCli {
             public Integer call() {
                 AdminCli cli = parent.cli;
                 if (publicOrigin == null && rateLimit == null && notice == null && location == null && tunnelAddresses == null
-                        && mtu == null) {
+                        && mtu == null && deviceEndpoint == null) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "nothing to set: give --public-origin, "
-                            + "--rate-limit, --notice, --location, --tunnel-address or --mtu");
+                            + "--rate-limit, --notice, --location, --tunnel-address, --mtu or --device-endpoint");
                 }
                 AdminClient.Answer<AdminApi.ComponentView> answer = cli.client().send("PUT",
                         "/api/v1/components/" + path(name) + "/settings",
-                        new AdminApi.Settings(publicOrigin, rateLimit, location, notice, tunnelAddresses, mtu),
+                        new AdminApi.Settings(publicOrigin, rateLimit, location, notice, tunnelAddresses, mtu, deviceEndpoint),
                         Argument.of(AdminApi.ComponentView.class));
                 if (cli.json) {
                     cli.out.println(answer.raw());

@@ -66,7 +66,7 @@ public final class ComponentRegistry implements ComponentDirectory {
     private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{16}");
     private static final String COLUMNS = "id, name, role, host, port, state, public_origin, "
             + "requests_per_minute_per_address, location, notice, config_version, created_at, adopted_at, "
-            + "tunnel_addresses, mtu, wireguard_public_key, wireguard_listen_port, wireguard_reported_at";
+            + "tunnel_addresses, mtu, device_endpoint_host, wireguard_public_key, wireguard_listen_port, wireguard_reported_at";
 
     private final Database database;
     private final CaFingerprint caFingerprint;
@@ -259,16 +259,17 @@ public final class ComponentRegistry implements ComponentDirectory {
             ComponentSettings changed = apply(component, change);
             try (PreparedStatement set = connection.prepareStatement(
                     "UPDATE components SET public_origin = ?, requests_per_minute_per_address = ?, location = ?, "
-                            + "notice = ?, tunnel_addresses = ?, mtu = ?, config_version = config_version + 1, "
-                            + "updated_at = ? WHERE id = ? RETURNING config_version")) {
+                            + "notice = ?, tunnel_addresses = ?, mtu = ?, device_endpoint_host = ?, "
+                            + "config_version = config_version + 1, updated_at = ? WHERE id = ? RETURNING config_version")) {
                 set.setString(1, changed.publicOrigin().orElse(null));
                 set.setInt(2, changed.requestsPerMinutePerAddress());
                 set.setString(3, changed.location().orElse(null));
                 set.setString(4, changed.notice());
                 set.setArray(5, connection.createArrayOf("text", changed.tunnelAddresses().toArray()));
                 set.setInt(6, changed.mtu());
-                set.setObject(7, timestamp(now));
-                set.setObject(8, UUID.fromString(component.id()));
+                set.setString(7, changed.deviceEndpointHost().orElse(null));
+                set.setObject(8, timestamp(now));
+                set.setObject(9, UUID.fromString(component.id()));
                 try (ResultSet rs = set.executeQuery()) {
                     rs.next();
                     ConfigUpdate.Builder builder = ConfigUpdate.newBuilder()
@@ -555,7 +556,7 @@ public final class ComponentRegistry implements ComponentDirectory {
                 new ComponentSettings(Optional.ofNullable(rs.getString("public_origin")),
                         rs.getInt("requests_per_minute_per_address"), Optional.ofNullable(rs.getString("location")),
                         rs.getString("notice"), List.of((String[]) rs.getArray("tunnel_addresses").getArray()),
-                        rs.getInt("mtu")),
+                        rs.getInt("mtu"), Optional.ofNullable(rs.getString("device_endpoint_host"))),
                 rs.getLong("config_version"),
                 instant(rs, "created_at"),
                 Optional.ofNullable(instant(rs, "adopted_at")),
@@ -577,8 +578,9 @@ public final class ComponentRegistry implements ComponentDirectory {
             throw new BadRequestException("public origin and rate limit apply to edge proxies only; '"
                     + component.name() + "' is a gateway");
         }
-        if (edgeProxy && (change.location().isPresent() || change.tunnelAddresses().isPresent() || change.mtu().isPresent())) {
-            throw new BadRequestException("location, tunnel addresses and mtu apply to gateways only; '"
+        if (edgeProxy && (change.location().isPresent() || change.tunnelAddresses().isPresent() || change.mtu().isPresent()
+                || change.deviceEndpointHost().isPresent())) {
+            throw new BadRequestException("location, tunnel addresses, mtu and device endpoint apply to gateways only; '"
                     + component.name() + "' is an edge proxy");
         }
         ComponentSettings current = component.settings();
@@ -589,7 +591,10 @@ public final class ComponentRegistry implements ComponentDirectory {
                 change.location().map(ComponentSettings::validLocation).or(current::location),
                 change.notice().map(ComponentSettings::validNotice).orElse(current.notice()),
                 change.tunnelAddresses().map(ComponentSettings::validTunnelAddresses).orElse(current.tunnelAddresses()),
-                change.mtu().map(ComponentSettings::validMtu).orElse(current.mtu()));
+                change.mtu().map(ComponentSettings::validMtu).orElse(current.mtu()),
+                change.deviceEndpointHost().isPresent()
+                        ? ComponentSettings.validDeviceEndpointHost(change.deviceEndpointHost().get())
+                        : current.deviceEndpointHost());
     }
 
     private static EdgeProxySettings edgeProxySettings(ComponentSettings settings) {

@@ -20,9 +20,11 @@ import java.util.Optional;
  * @param notice                        text shown on public pages (edge-proxy) or the health endpoint (gateway)
  * @param tunnelAddresses               the gateway's own addresses on the tunnel network, canonical CIDRs (gateway)
  * @param mtu                           the gateway's WireGuard interface MTU, 0 for its default (gateway)
+ * @param deviceEndpointHost            where devices dial the gateway, if not at the host core dials (gateway)
  */
 public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMinutePerAddress,
-                                Optional<String> location, String notice, List<String> tunnelAddresses, int mtu) {
+                                Optional<String> location, String notice, List<String> tunnelAddresses, int mtu,
+                                Optional<String> deviceEndpointHost) {
 
     /** A human on a shared NAT clicks and loads pages; 120 a minute serves them and still slows a script down. */
     public static final int DEFAULT_REQUESTS_PER_MINUTE = 120;
@@ -48,7 +50,8 @@ public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMi
     }
 
     public static ComponentSettings defaults() {
-        return new ComponentSettings(Optional.empty(), DEFAULT_REQUESTS_PER_MINUTE, Optional.empty(), "", List.of(), 0);
+        return new ComponentSettings(Optional.empty(), DEFAULT_REQUESTS_PER_MINUTE, Optional.empty(), "", List.of(), 0,
+                Optional.empty());
     }
 
     /**
@@ -127,20 +130,54 @@ public record ComponentSettings(Optional<String> publicOrigin, int requestsPerMi
     }
 
     /**
-     * A partial update: empty fields stay as they are.
+     * A device endpoint host: an IPv4 or IPv6 literal or a DNS name, as devices will dial it;
+     * empty means "the host core dials" (returned as empty).
+     */
+    public static Optional<String> validDeviceEndpointHost(String host) {
+        String value = host == null ? "" : host.strip();
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        if (value.startsWith("[") && value.endsWith("]")) {
+            value = value.substring(1, value.length() - 1);
+        }
+        boolean ipv6 = value.indexOf(':') >= 0 && value.matches("[0-9A-Fa-f:.]+");
+        boolean name = value.length() <= 253 && value.matches("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+        if (ipv6) {
+            try {
+                return Optional.of(java.net.InetAddress.getByName(value).getHostAddress());
+            } catch (java.net.UnknownHostException e) {
+                // not an address after all: refused below
+            }
+        } else if (name) {
+            return Optional.of(value.toLowerCase(Locale.ROOT));
+        }
+        throw new BadRequestException("device endpoint must be a host name or an IP address devices can reach, "
+                + "e.g. vpn.example.com or 203.0.113.7 (no port: the gateway reports its own)");
+    }
+
+    /**
+     * A partial update: empty fields stay as they are ({@code deviceEndpointHost} present and empty
+     * clears it).
      */
     public record Change(Optional<String> publicOrigin, Optional<Integer> requestsPerMinutePerAddress,
                          Optional<String> notice, Optional<String> location, Optional<List<String>> tunnelAddresses,
-                         Optional<Integer> mtu) {
+                         Optional<Integer> mtu, Optional<String> deviceEndpointHost) {
 
         public Change(Optional<String> publicOrigin, Optional<Integer> requestsPerMinutePerAddress,
                       Optional<String> notice, Optional<String> location) {
             this(publicOrigin, requestsPerMinutePerAddress, notice, location, Optional.empty(), Optional.empty());
         }
 
+        public Change(Optional<String> publicOrigin, Optional<Integer> requestsPerMinutePerAddress,
+                      Optional<String> notice, Optional<String> location, Optional<List<String>> tunnelAddresses,
+                      Optional<Integer> mtu) {
+            this(publicOrigin, requestsPerMinutePerAddress, notice, location, tunnelAddresses, mtu, Optional.empty());
+        }
+
         public boolean isEmpty() {
             return publicOrigin.isEmpty() && requestsPerMinutePerAddress.isEmpty() && notice.isEmpty()
-                    && location.isEmpty() && tunnelAddresses.isEmpty() && mtu.isEmpty();
+                    && location.isEmpty() && tunnelAddresses.isEmpty() && mtu.isEmpty() && deviceEndpointHost.isEmpty();
         }
     }
 }

@@ -267,7 +267,7 @@ public final class Locations {
     /** The adopted gateways of a location, with the WireGuard endpoint and key they reported (if they did). */
     public List<LocationGateway> gateways(Connection connection, String location) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT name, host, mtu, wireguard_public_key, wireguard_listen_port FROM components "
+                "SELECT name, coalesce(device_endpoint_host, host) AS host, mtu, wireguard_public_key, wireguard_listen_port FROM components "
                         + "WHERE role = 'GATEWAY' AND state = 'ADOPTED' AND location = ? ORDER BY name")) {
             select.setString(1, location);
             try (ResultSet rs = select.executeQuery()) {

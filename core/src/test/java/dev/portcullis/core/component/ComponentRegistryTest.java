@@ -113,6 +113,32 @@ class ComponentRegistryTest {
     }
 
     @Test
+    void aGatewaysDeviceEndpointIsAHostOrAddressAndCanBeCleared() {
+        registry.register("gw-1", PeerIdentity.Role.GATEWAY, "127.0.0.1", 7444);
+        registry.register("edge-1", PeerIdentity.Role.EDGE_PROXY, "127.0.0.1", 7443);
+
+        registry.updateSettings("gw-1", endpoint("2001:DB8::7"));
+        assertThat(registry.byName("gw-1").orElseThrow().settings().deviceEndpointHost()).contains("2001:db8:0:0:0:0:0:7");
+        registry.updateSettings("gw-1", endpoint("Vpn.Example.COM"));
+        assertThat(registry.byName("gw-1").orElseThrow().settings().deviceEndpointHost()).contains("vpn.example.com");
+        for (String bad : new String[] {"vpn.example.com:51820", "-bad.example", "a b", "http://x", "x".repeat(254)}) {
+            assertThatThrownBy(() -> registry.updateSettings("gw-1", endpoint(bad))).as(bad)
+                    .isInstanceOf(BadRequestException.class).hasMessageContaining("device endpoint");
+        }
+        assertThat(registry.byName("gw-1").orElseThrow().settings().deviceEndpointHost()).as("unchanged by refusals")
+                .contains("vpn.example.com");
+        assertThatThrownBy(() -> registry.updateSettings("edge-1", endpoint("203.0.113.7")))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("gateways only");
+        registry.updateSettings("gw-1", endpoint(""));
+        assertThat(registry.byName("gw-1").orElseThrow().settings().deviceEndpointHost()).isEmpty();
+    }
+
+    private static ComponentSettings.Change endpoint(String host) {
+        return new ComponentSettings.Change(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.of(host));
+    }
+
+    @Test
     void invalidSettingsAreRefusedAndChangeNothing() {
         registry.register("edge-1", PeerIdentity.Role.EDGE_PROXY, "127.0.0.1", 7443);
         registry.register("gw-1", PeerIdentity.Role.GATEWAY, "127.0.0.1", 7444);

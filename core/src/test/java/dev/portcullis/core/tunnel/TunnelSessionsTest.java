@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.core.component.ComponentSettings;
 import dev.portcullis.core.enroll.EnrollmentFixture;
 import dev.portcullis.core.enroll.PublicClient;
 import dev.portcullis.core.location.FakeGatewayLinks;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -289,6 +291,18 @@ class TunnelSessionsTest {
         assertThat(AttemptLimits.lockAt(address)).isEqualTo(30);
         assertThat(AttemptLimits.lockAt("user:" + userId())).isEqualTo(5);
         assertThat(AttemptLimits.delay("device:x", 4)).isEqualTo(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void aGatewaysDeviceEndpointIsWhatTheSessionNamesInsteadOfTheAddressCoreDials() {
+        fixture.base.registry.updateSettings("gw-1", new ComponentSettings.Change(Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of("VPN.example.net")));
+
+        PublicClient.Answer finished = finish(startTotp(), fixture.code(alice));
+
+        TunnelFixture.check(finished, 200);
+        assertThat(finished.json().path("session").path("gateways").get(0).path("endpoint").asText())
+                .isEqualTo("vpn.example.net:51820");
     }
 
     @Test
