@@ -195,9 +195,10 @@ public final class Users {
     }
 
     /**
-     * Lifts the user's tunnel-MFA lockout and growing delay (their {@code mfa_failures} row, key
-     * {@code user:<uuid>}), recording {@code tunnel.mfa.unlocked}. The device's and the source
-     * address's counts stay: an admin vouches for a person, not for a network.
+     * Lifts the user's tunnel-MFA lockout and growing delay (the {@code mfa_failures} rows of the
+     * user and of their devices: the person mistyped on their own laptop, and the laptop's count
+     * locked with theirs), recording {@code tunnel.mfa.unlocked}. Source addresses' counts stay: an
+     * admin vouches for a person and their devices, not for a network.
      */
     public Unlocked unlock(String name, Actor actor) {
         return database.inTransaction(connection -> {
@@ -205,12 +206,14 @@ public final class Users {
             boolean had = false;
             boolean locked = false;
             try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM mfa_failures WHERE key = ? RETURNING locked")) {
+                    "DELETE FROM mfa_failures WHERE key = ? OR key IN (SELECT 'device:' || d.id FROM devices d "
+                            + "WHERE d.user_id = ?) RETURNING locked")) {
                 delete.setString(1, "user:" + id);
+                delete.setObject(2, id);
                 try (ResultSet rs = delete.executeQuery()) {
-                    if (rs.next()) {
+                    while (rs.next()) {
                         had = true;
-                        locked = rs.getBoolean("locked");
+                        locked |= rs.getBoolean("locked");
                     }
                 }
             }

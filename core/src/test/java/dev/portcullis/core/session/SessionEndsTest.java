@@ -144,14 +144,18 @@ class SessionEndsTest {
     }
 
     @Test
-    void unlockLiftsOnlyTheUsersLockoutAndIsRecorded() {
+    void unlockLiftsTheUsersAndTheirDevicesLockoutsButNotOthersOrAddressesAndIsRecorded() {
         String alice = fixture.user("alice").id();
+        String laptop = fixture.device("alice", "laptop").id();
+        String bobs = fixture.device("bob", "phone").id();
         fixture.base.database.inTransaction(c -> {
             try (PreparedStatement insert = c.prepareStatement(
                     "INSERT INTO mfa_failures (key, failures, last_failure_at, blocked_until, locked) VALUES "
-                            + "(?, 5, now(), now() + interval '15 minutes', true), ('device:' || ?, 5, now(), now(), true)")) {
+                            + "(?, 5, now(), now() + interval '15 minutes', true), (?, 5, now(), now(), true), "
+                            + "(?, 5, now(), now(), true), ('address:198.51.100.7', 5, now(), null, false)")) {
                 insert.setString(1, "user:" + alice);
-                insert.setString(2, alice);
+                insert.setString(2, "device:" + laptop);
+                insert.setString(3, "device:" + bobs);
                 return insert.executeUpdate();
             }
         });
@@ -160,7 +164,7 @@ class SessionEndsTest {
 
         assertThat(unlocked.wasLocked()).isTrue();
         assertThat(unlocked.hadFailures()).isTrue();
-        assertThat(failureKeys()).containsExactly("device:" + alice);
+        assertThat(failureKeys()).containsExactly("address:198.51.100.7", "device:" + bobs);
         assertThat(fixture.audit("tunnel.mfa.unlocked")).extracting(SessionFixture.Audit::subject, SessionFixture.Audit::actor)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("user:alice", "admin:test"));
 
