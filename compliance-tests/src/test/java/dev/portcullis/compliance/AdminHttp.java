@@ -44,6 +44,12 @@ final class AdminHttp {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
 
+    /** A GET whose answer is not one JSON document (JSON lines, say): the raw response. */
+    HttpResponse<String> getRaw(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(request.header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30)).build(),

@@ -61,6 +61,35 @@ final class AgentProcess {
         return new Result(process.exitValue(), text(stdout), text(stderr), null);
     }
 
+    /**
+     * {@code ip netns exec NAMESPACE portcullis-agent ARGS} with {@code input} on stdin (then closed):
+     * the agent as it runs on a device whose network is that namespace. Bounded by {@code timeout}.
+     * A keeper the agent leaves running in the background does not hold this call: output is read
+     * until the agent itself exits, then for at most a moment more.
+     */
+    static Result runIn(String namespace, Path stateDir, String input, Duration timeout, String... arguments) throws Exception {
+        List<String> line = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        line.addAll(command(stateDir, arguments));
+        Process process = new ProcessBuilder(line).start();
+        StringBuilder stdout = new StringBuilder();
+        StringBuilder stderr = new StringBuilder();
+        Thread out = drain(process.getInputStream(), stdout);
+        Thread err = drain(process.getErrorStream(), stderr);
+        try (OutputStream stdin = process.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // the agent exited before reading its input; its exit status and output say why
+        }
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("portcullis-agent " + String.join(" ", arguments) + " did not finish in " + timeout
+                    + ":\n" + text(stderr));
+        }
+        out.join(2_000);
+        err.join(2_000);
+        return new Result(process.exitValue(), text(stdout), text(stderr), null);
+    }
+
     /** {@code portcullis-agent --json enroll LINK --device-name NAME}, answering on stdin. */
     static Result enroll(Path stateDir, String link, String password, String deviceName) throws Exception {
         Process process = new ProcessBuilder(command(stateDir, "--json", "enroll", link, "--device-name", deviceName)).start();

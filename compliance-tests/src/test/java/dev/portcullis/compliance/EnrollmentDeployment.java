@@ -238,6 +238,41 @@ final class EnrollmentDeployment implements AutoCloseable {
         assertThat(quickstart.pid("edge-1")).as("a new edge-1 process").isNotEqualTo(pid);
     }
 
+    /** Stops core (SIGTERM) and waits until it is gone; edge-1 and the gateways keep running without it. */
+    void stopCore() throws Exception {
+        long pid = quickstart.pid("core");
+        ProcessHandle core = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("core (pid " + pid + ") is not running"));
+        core.destroy();
+        core.onExit().get(60, TimeUnit.SECONDS);
+    }
+
+    /** {@code ./quickstart up} again after a process was stopped: it starts what is not running and waits until all are connected. */
+    void resumeAfterStop() throws Exception {
+        Quickstart.Result up = quickstart.run("up");
+        assertThat(up.exitCode()).as("./quickstart up after a stop:\n" + up.output()).isZero();
+    }
+
+    /** Every record of the audit log, through the admin API, page by page (JSON lines). */
+    List<JsonNode> auditRecords() throws Exception {
+        List<JsonNode> records = new ArrayList<>();
+        long from = 0;
+        for (int page = 0; page < 1_000; page++) {
+            java.net.http.HttpResponse<String> response = adminHttp().getRaw("/api/v1/audit/records?from=" + from);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            for (String line : response.body().split("\n")) {
+                if (!line.isBlank()) {
+                    records.add(JSON.readTree(line));
+                }
+            }
+            long next = Long.parseLong(response.headers().firstValue("X-Audit-Next-Cursor").orElseThrow());
+            if (next == from) {
+                return records;
+            }
+            from = next;
+        }
+        throw new AssertionError("the audit log did not end after 1,000 pages");
+    }
+
     // ---- evidence that secrets stay where they belong ---------------------------------------------------
 
     /**

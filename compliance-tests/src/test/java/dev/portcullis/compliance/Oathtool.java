@@ -42,4 +42,65 @@ final class Oathtool {
         }
         return out;
     }
+
+    /** The code of one RFC 6238 time step (as oathtool computes it for that step's start). */
+    static String totpAtStep(String base32Secret, long step) throws Exception {
+        String secret = base32Secret.replaceAll("\\s", "").toUpperCase(java.util.Locale.ROOT);
+        StringBuilder padded = new StringBuilder(secret.replace("=", ""));
+        while (padded.length() % 8 != 0) {
+            padded.append('=');
+        }
+        Process process = new ProcessBuilder("oathtool", "--totp", "-b", "-N", "@" + step * STEP_SECONDS, padded.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!process.waitFor(10, TimeUnit.SECONDS) || process.exitValue() != 0 || !out.matches("\\d{6}")) {
+            throw new AssertionError("oathtool failed for step " + step + ": " + out);
+        }
+        return out;
+    }
+
+    /** The current time step. */
+    static long step() {
+        return Instant.now().getEpochSecond() / STEP_SECONDS;
+    }
+
+    /**
+     * An authenticator app for tests that spend several codes in a row: core accepts each step once
+     * and the steps next to now (one step of clock skew each way), so this hands out the oldest step
+     * not yet spent within that window, and waits for the clock only when the window is used up.
+     */
+    static final class Codes {
+        private final String secret;
+        private long lastSpent;
+
+        /** {@code spentUpTo}: the newest step already spent (the enrollment's confirmation, say). */
+        Codes(String secret, long spentUpTo) {
+            this.secret = secret;
+            this.lastSpent = spentUpTo;
+        }
+
+        /** A code core will accept now, marked spent. */
+        String next() throws Exception {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(2 * STEP_SECONDS + 5).toNanos();
+            while (true) {
+                long now = step();
+                // Leave a margin: a step about to fall out of the window could do so in flight.
+                long oldest = STEP_SECONDS - Instant.now().getEpochSecond() % STEP_SECONDS < MIN_SECONDS_LEFT ? now : now - 1;
+                long candidate = Math.max(oldest, lastSpent + 1);
+                if (candidate <= now + 1) {
+                    lastSpent = candidate;
+                    return totpAtStep(secret, candidate);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no unspent TOTP step came up");
+                }
+                Thread.sleep(500);
+            }
+        }
+
+        /** The last code handed out again (a replay). */
+        String last() throws Exception {
+            return totpAtStep(secret, lastSpent);
+        }
+    }
 }

@@ -29,12 +29,24 @@ final class Quickstart {
     /** Unique per run: the interface lives in the host's namespace until {@code reset}. */
     final String gatewayInterface = "pcq" + Long.toHexString(System.nanoTime() & 0xffffffL);
 
+    /** The demo device's addresses (the quickstart's default is 10.99.70; tests keep clear of a user's). */
+    static final String DEMO_NET = "10.99.71";
+    /** Whether the quickstart enrolls its demo device (in a namespace of its own; off unless a test asks). */
+    final boolean demoDevice;
+    /** Unique per run, like the gateway's interface: the demo device's namespace. */
+    final String demoNamespace = "pcd" + Long.toHexString(System.nanoTime() & 0xffffffL);
+
     /** What a command printed and how it ended. */
     record Result(int exitCode, String output) {
     }
 
     Quickstart(Path state) {
+        this(state, false);
+    }
+
+    Quickstart(Path state, boolean demoDevice) {
         this.state = state;
+        this.demoDevice = demoDevice;
     }
 
     Result run(String... arguments) throws IOException, InterruptedException {
@@ -43,6 +55,11 @@ final class Quickstart {
 
     Result admin(String... arguments) throws IOException, InterruptedException {
         return exec(Artifacts.root().resolve("bin/portcullis-admin").toString(), arguments);
+    }
+
+    /** A command line as a user types it ({@code bash -c}), in the quickstart's environment. */
+    Result shell(String commandLine) throws IOException, InterruptedException {
+        return exec("bash", "-c", commandLine);
     }
 
     long pid(String process) throws IOException {
@@ -81,6 +98,9 @@ final class Quickstart {
         env.put("PORTCULLIS_GATEWAY_HEALTH_PORT", Integer.toString(gatewayHealthPort));
         env.put("PORTCULLIS_GATEWAY_WG_PORT", Integer.toString(gatewayWireGuardPort));
         env.put("PORTCULLIS_GATEWAY_WG_INTERFACE", gatewayInterface);
+        env.put("PORTCULLIS_DEMO_DEVICE", demoDevice ? "1" : "0");
+        env.put("PORTCULLIS_DEMO_NETNS", demoNamespace);
+        env.put("PORTCULLIS_DEMO_NET", DEMO_NET);
         env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         return env;
     }

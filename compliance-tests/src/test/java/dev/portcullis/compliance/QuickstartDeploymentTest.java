@@ -39,7 +39,7 @@ class QuickstartDeploymentTest {
     @BeforeAll
     void startDeployment() throws Exception {
         Path output = Path.of(System.getProperty("portcullis.test.output", "target/deployments"));
-        quickstart = new Quickstart(output.resolve("quickstart-" + System.currentTimeMillis()).toAbsolutePath());
+        quickstart = new Quickstart(output.resolve("quickstart-" + System.currentTimeMillis()).toAbsolutePath(), true);
         firstStart = quickstart.run("up");
     }
 
@@ -113,6 +113,44 @@ class QuickstartDeploymentTest {
         Quickstart.Result again = quickstart.run("up");
         assertThat(again.exitCode()).as(again.output()).isZero();
         assertConnected(again.output());
+    }
+
+    /**
+     * The newcomer's promise on one machine: the quickstart enrolled a demo device in its own
+     * namespace and printed the one command that brings its tunnel up with MFA. Before it the
+     * device reaches nothing behind the gateway; a wrong code changes nothing; the printed command
+     * (oathtool's code piped into the agent) brings the tunnel up, and the demo service answers
+     * through it over TCP.
+     */
+    @Test
+    @Order(7)
+    void theDemoDeviceGetsItsTunnelOnlyWithThePrintedMfaCommand() throws Exception {
+        java.util.regex.Matcher printed = java.util.regex.Pattern.compile("(?m)^\\s+(oathtool --totp .* up demo --code -)$")
+                .matcher(firstStart.output());
+        assertThat(printed.find()).as("the quickstart prints the demo device's up command:\n" + firstStart.output()).isTrue();
+        String upCommand = printed.group(1);
+        String curl = "ip netns exec " + quickstart.demoNamespace + " curl -s -m 2 http://" + Quickstart.DEMO_NET + ".6/";
+        assertThat(firstStart.output()).as("the quickstart tells what to try after").contains(curl.replace(" -s -m 2", ""));
+
+        assertThat(bash(curl).exitCode()).as("before MFA the demo device reaches nothing behind the gateway").isNotZero();
+        Quickstart.Result wrong = bash("echo 000000 | " + upCommand.substring(upCommand.indexOf("| ") + 2));
+        assertThat(wrong.exitCode()).as("a wrong code: " + wrong.output()).isNotZero();
+        assertThat(wrong.output()).contains("did not match");
+        assertThat(bash(curl).exitCode()).isNotZero();
+
+        Quickstart.Result up = bash(upCommand);
+        assertThat(up.exitCode()).as(up.output()).isZero();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+        Quickstart.Result reached = bash(curl);
+        while (reached.exitCode() != 0 && System.nanoTime() < deadline) {
+            reached = bash(curl);
+        }
+        assertThat(reached.output()).as("after MFA the demo service answers through the tunnel")
+                .contains("came through your WireGuard tunnel");
+    }
+
+    private Quickstart.Result bash(String command) throws Exception {
+        return quickstart.shell(command);
     }
 
     private static void assertConnected(String output) {
