@@ -1,0 +1,5 @@
+package example;
+
+// Fixture for EvidenceCheckerTest: production code, so never evidence.
+final class Example {
+}
