@@ -123,8 +123,9 @@ public class CoreFactory {
     }
 
     @Singleton
-    Admissions admissions(Database database, LocationStore locations, GatewayLinks links, UpdateOrder order, Clock clock) {
-        return new Admissions(database, locations, links, order, clock);
+    Admissions admissions(Database database, LocationStore locations, GatewayLinks links, UpdateOrder order, Clock clock,
+                          SecurityEvents events) {
+        return new Admissions(database, locations, links, order, clock, events);
     }
 
     @Singleton
@@ -141,17 +142,18 @@ public class CoreFactory {
 
     /** On the first start this also creates the bootstrap admin token and shows it once (console only, never the log). */
     @Context
-    AdminTokens adminTokens(Database database, Clock clock, @Value("${portcullis.home}") String home) {
-        AdminTokens tokens = new AdminTokens(database, clock);
+    AdminTokens adminTokens(Database database, Clock clock, SecurityEvents events, @Value("${portcullis.home}") String home) {
+        AdminTokens tokens = new AdminTokens(database, clock, events);
         AdminBootstrap.run(tokens, homeDirectory(home).resolve(ADMIN_TOKEN_FILE), System.out);
         return tokens;
     }
 
     @Context
     ComponentRegistry componentRegistry(Database database, CertificateAuthority ca, Clock clock, LocationStore locations,
+                                        SecurityEvents events,
                                         @Value("${portcullis.join-token-ttl:1h}") Duration joinTokenTtl) {
         try {
-            return new ComponentRegistry(database, ca, clock, joinTokenTtl, locations);
+            return new ComponentRegistry(database, ca, clock, joinTokenTtl, locations, events);
         } catch (IllegalArgumentException e) {
             throw new StartupRefusedException("portcullis.join-token-ttl is " + joinTokenTtl + ": " + e.getMessage());
         }

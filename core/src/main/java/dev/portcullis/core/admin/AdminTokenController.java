@@ -1,6 +1,7 @@
 package dev.portcullis.core.admin;
 
 import dev.portcullis.core.error.BadRequestException;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
@@ -20,11 +21,11 @@ public final class AdminTokenController {
     }
 
     @Post
-    public HttpResponse<AdminApi.AdminTokenIssued> create(@Body AdminApi.NewAdminToken request) {
+    public HttpResponse<AdminApi.AdminTokenIssued> create(HttpRequest<?> http, @Body AdminApi.NewAdminToken request) {
         if (request.name() == null) {
             throw new BadRequestException("name is required");
         }
-        AdminToken token = tokens.create(request.name());
+        AdminToken token = tokens.create(request.name(), AdminViews.actor(http));
         return HttpResponse.created(new AdminApi.AdminTokenIssued(token.id(), token.name(), token.reveal()));
     }
 }

@@ -2,6 +2,10 @@ package dev.portcullis.core.admin;
 
 import static dev.portcullis.core.store.Database.timestamp;
 
+import dev.portcullis.core.audit.Actor;
+import dev.portcullis.core.audit.SecurityAction;
+import dev.portcullis.core.audit.SecurityEvent;
+import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.error.BadRequestException;
 import dev.portcullis.core.error.ConflictException;
 import dev.portcullis.core.store.Database;
@@ -11,13 +15,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Admin API tokens, stored as SHA-256 hashes and checked in constant time. */
+/**
+ * Admin API tokens, stored as SHA-256 hashes and checked in constant time. Creating one is recorded
+ * as {@code admin_token.created} (its name only, never the token) in the transaction that stores it.
+ */
 public final class AdminTokens {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminTokens.class);
@@ -28,14 +36,22 @@ public final class AdminTokens {
 
     private final Database database;
     private final Clock clock;
+    private final SecurityEvents events;
 
-    public AdminTokens(Database database, Clock clock) {
+    public AdminTokens(Database database, Clock clock, SecurityEvents events) {
         this.database = database;
         this.clock = clock;
+        this.events = Objects.requireNonNull(events, "events");
     }
 
-    /** Creates a named token; the returned object is the only one that holds its secret. */
+    /** {@link #create(String, Actor)} by core itself: for core's own callers and tests. */
     public AdminToken create(String name) {
+        return create(name, Actor.core());
+    }
+
+    /** Creates a named token for {@code actor}; the returned object is the only one that holds its secret. */
+    public AdminToken create(String name, Actor actor) {
+        Objects.requireNonNull(actor, "actor");
         if (name == null || !NAME.matcher(name).matches()) {
             throw new BadRequestException("token name must be 1 to 63 lower-case letters, digits, '.', '_' or '-'");
         }
@@ -47,13 +63,15 @@ public final class AdminTokens {
                 insert.setString(2, name);
                 insert.setBytes(3, token.secretHash());
                 insert.setObject(4, timestamp(clock.instant()));
-                return insert.executeUpdate();
+                insert.executeUpdate();
             } catch (SQLException e) {
                 if (Database.isUniqueViolation(e)) {
                     throw new ConflictException("an admin token named '" + name + "' already exists");
                 }
                 throw e;
             }
+            events.record(connection, created(name, actor));
+            return null;
         });
         LOG.info("admin token '{}' (id {}) created", name, token.id());
         return token;
@@ -78,10 +96,16 @@ public final class AdminTokens {
                     return false;
                 }
             }
+            events.record(connection, created(BOOTSTRAP_NAME, Actor.core()).with("bootstrap", true));
             deliver.accept(token);
             return true;
         });
         return created ? Optional.of(token) : Optional.empty();
+    }
+
+    /** {@code admin_token.created}: the name is the subject; the token (id and secret) stays out of the log. */
+    private static SecurityEvent created(String name, Actor actor) {
+        return SecurityEvent.success(SecurityAction.ADMIN_TOKEN_CREATED, actor, "admin_token:" + name);
     }
 
     /** The caller a bearer token belongs to, if it is a live token. */

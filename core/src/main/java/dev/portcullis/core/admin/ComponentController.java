@@ -11,6 +11,7 @@ import dev.portcullis.core.link.LinkStatus;
 import dev.portcullis.core.location.UpdateOrder;
 import dev.portcullis.pki.join.JoinToken;
 import dev.portcullis.protocol.v1.ConfigUpdate;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
@@ -51,12 +52,13 @@ public final class ComponentController {
     }
 
     @Post
-    public HttpResponse<AdminApi.RegisteredComponent> register(@Body AdminApi.NewComponent request) {
+    public HttpResponse<AdminApi.RegisteredComponent> register(HttpRequest<?> http, @Body AdminApi.NewComponent request) {
         if (request.name() == null || request.role() == null || request.address() == null) {
             throw new BadRequestException("name, role and address are required");
         }
         ComponentAddress address = ComponentAddress.parse(request.address());
-        JoinToken token = registry.register(request.name(), AdminViews.role(request.role()), address.host(), address.port());
+        JoinToken token = registry.register(request.name(), AdminViews.role(request.role()), address.host(), address.port(),
+                AdminViews.actor(http));
         links.componentRegistered(token.componentId());
         return HttpResponse.created(new AdminApi.RegisteredComponent(token.componentId(), request.name(),
                 request.role(), address.toString(), token.reveal(), registry.joinTokenTtl().toSeconds()));
@@ -69,15 +71,15 @@ public final class ComponentController {
     }
 
     @Delete("/{name}")
-    public AdminApi.RemovedComponent remove(@PathVariable String name) {
-        String id = registry.remove(name);
+    public AdminApi.RemovedComponent remove(HttpRequest<?> http, @PathVariable String name) {
+        String id = registry.remove(name, AdminViews.actor(http));
         links.componentRemoved(id, "removed by an administrator");
         return new AdminApi.RemovedComponent(id, name);
     }
 
     @Post("/{name}/token")
-    public HttpResponse<AdminApi.JoinTokenIssued> reissueToken(@PathVariable String name) {
-        JoinToken token = registry.reissueToken(name);
+    public HttpResponse<AdminApi.JoinTokenIssued> reissueToken(HttpRequest<?> http, @PathVariable String name) {
+        JoinToken token = registry.reissueToken(name, AdminViews.actor(http));
         return HttpResponse.created(new AdminApi.JoinTokenIssued(name, token.reveal(), registry.joinTokenTtl().toSeconds()));
     }
 
@@ -93,7 +95,8 @@ public final class ComponentController {
     }
 
     @Put("/{name}/settings")
-    public AdminApi.ComponentView updateSettings(@PathVariable String name, @Body AdminApi.Settings request) {
+    public AdminApi.ComponentView updateSettings(HttpRequest<?> http, @PathVariable String name,
+                                                 @Body AdminApi.Settings request) {
         ComponentSettings.Change change = new ComponentSettings.Change(
                 Optional.ofNullable(request.publicOrigin()), Optional.ofNullable(request.requestsPerMinutePerAddress()),
                 Optional.ofNullable(request.notice()), Optional.ofNullable(request.location()),
@@ -101,7 +104,7 @@ public final class ComponentController {
                 Optional.ofNullable(request.deviceEndpoint()));
         // Version bump and push in one ordered step, so the gateway never sees versions out of order.
         Component component = order.inOrder(() -> {
-            ConfigUpdate update = registry.updateSettings(name, change);
+            ConfigUpdate update = registry.updateSettings(name, change, AdminViews.actor(http));
             Component changed = existing(name);
             links.configurationChanged(changed.id(), update);
             return changed;

@@ -109,13 +109,14 @@ public final class LocationController {
     }
 
     @Post("/{location}/peers")
-    public HttpResponse<?> admit(@PathVariable String location, @Body AdminApi.NewPeer request) {
+    public HttpResponse<?> admit(HttpRequest<?> http, @PathVariable String location, @Body AdminApi.NewPeer request) {
         if (request.publicKey() == null || request.allowedIps() == null) {
             throw new BadRequestException("publicKey and allowedIps are required");
         }
         WireGuardPublicKey publicKey = publicKey(request.publicKey(), Base64.getDecoder());
         Duration lifetime = request.lifetimeSeconds() == null ? null : Duration.ofSeconds(request.lifetimeSeconds());
-        Admissions.Admission admission = admissions.admit(location, publicKey, request.allowedIps(), lifetime);
+        Admissions.Admission admission = admissions.admit(location, publicKey, request.allowedIps(), lifetime,
+                AdminViews.actor(http));
         List<AdminApi.GatewayOutcome> gateways = AdminViews.outcomes(admission.gateways());
         if (admission.presharedKey().isEmpty()) {
             String missing = String.join(", ", admission.gateways().stream().filter(g -> !g.acknowledged())
@@ -153,17 +154,17 @@ public final class LocationController {
 
     /** The key is in base64url in the path (standard base64 has '/'); padding optional. */
     @Delete("/{location}/peers/{publicKey}")
-    public AdminApi.EvictedPeer evict(@PathVariable String location, @PathVariable String publicKey) {
+    public AdminApi.EvictedPeer evict(HttpRequest<?> http, @PathVariable String location, @PathVariable String publicKey) {
         WireGuardPublicKey key = publicKey(publicKey, Base64.getUrlDecoder());
-        Admissions.Eviction eviction = admissions.evict(location, key);
+        Admissions.Eviction eviction = admissions.evict(location, key, AdminViews.actor(http));
         return new AdminApi.EvictedPeer(location, key.base64(), eviction.sessionId(), AdminViews.outcomes(eviction.gateways()));
     }
 
     @Put("/{location}/acl")
-    public AdminApi.AclView setAcl(@PathVariable String location, @Body AdminApi.Acl request) {
+    public AdminApi.AclView setAcl(HttpRequest<?> http, @PathVariable String location, @Body AdminApi.Acl request) {
         LocationName.valid(location);
         AclPolicy policy = AclText.parse(AdminViews.rules(request.rules()), request.masqueradeDestinations());
-        Admissions.AclChange change = admissions.setAcl(location, policy);
+        Admissions.AclChange change = admissions.setAcl(location, policy, AdminViews.actor(http));
         return AdminViews.acl(location, change.policy(), Optional.of(clock.instant()), AdminViews.outcomes(change.gateways()));
     }
 

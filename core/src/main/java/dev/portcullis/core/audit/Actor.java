@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * Who caused a security event and from where.
  *
- * @param who           {@code admin:<token name>}, {@code user:<login>}, {@code anonymous} or {@code core}
+ * @param who           {@code admin:<token name>}, {@code user:<login>}, {@code component:<id>}, {@code anonymous}
+ *                      or {@code core}
  * @param sourceAddress the client address as core learned it (the admin API's peer, or what the
  *                      edge-proxy reported); {@code -} when there is none
  */
@@ -22,6 +23,11 @@ public record Actor(String who, String sourceAddress) {
 
     public static Actor user(String login, String sourceAddress) {
         return new Actor("user:" + login, sourceAddress);
+    }
+
+    /** An edge-proxy or gateway, by its component id, acting over the link core opened to it. */
+    public static Actor component(String componentId) {
+        return new Actor("component:" + componentId, "-");
     }
 
     /** Someone on the internet whose identity core does not know (yet). */

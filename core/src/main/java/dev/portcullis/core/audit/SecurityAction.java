@@ -38,7 +38,21 @@ public enum SecurityAction {
     TUNNEL_SESSION_NOT_ADMITTED("tunnel.session.not_admitted"),
     TUNNEL_SESSION_EVICTED("tunnel.session.evicted"),
     TUNNEL_SESSION_EXPIRED("tunnel.session.expired"),
-    LOCATION_POLICY_CHANGED("location.policy.changed");
+    LOCATION_POLICY_CHANGED("location.policy.changed"),
+    /** A new ACL revision was stored for a location (policy apply). */
+    LOCATION_ACL_CHANGED("location.acl.changed"),
+    /** An admin admitted a peer to a location directly (not an MFA tunnel session). */
+    PEER_ADMITTED("peer.admitted"),
+    /** An admin evicted a peer from a location directly (tunnel sessions are {@code tunnel.session.evicted}). */
+    PEER_EVICTED("peer.evicted"),
+    COMPONENT_REGISTERED("component.registered"),
+    COMPONENT_JOIN_TOKEN_REISSUED("component.join_token.reissued"),
+    COMPONENT_REMOVED("component.removed"),
+    COMPONENT_SETTINGS_CHANGED("component.settings.changed"),
+    COMPONENT_JOIN_ACCEPTED("component.join.accepted"),
+    COMPONENT_JOIN_REFUSED("component.join.refused"),
+    COMPONENT_CERTIFICATE_ISSUED("component.certificate.issued"),
+    ADMIN_TOKEN_CREATED("admin_token.created");
 
     private final String text;
 

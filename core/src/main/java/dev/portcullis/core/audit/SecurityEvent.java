@@ -49,6 +49,10 @@ public record SecurityEvent(SecurityAction action, Actor actor, String subject, 
         return "user:" + login;
     }
 
+    public static String component(String name) {
+        return "component:" + name;
+    }
+
     public static String device(String login, String deviceName) {
         return "device:" + login + "/" + deviceName;
     }

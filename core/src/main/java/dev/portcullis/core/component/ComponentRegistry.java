@@ -3,6 +3,10 @@ package dev.portcullis.core.component;
 import static dev.portcullis.core.store.Database.instant;
 import static dev.portcullis.core.store.Database.timestamp;
 
+import dev.portcullis.core.audit.Actor;
+import dev.portcullis.core.audit.SecurityAction;
+import dev.portcullis.core.audit.SecurityEvent;
+import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.error.BadRequestException;
 import dev.portcullis.core.error.ConflictException;
 import dev.portcullis.core.error.NotFoundException;
@@ -34,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -45,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * join tokens, stored hashed), which certificates core accepts from whom, and what configuration
  * each component gets. The link supervisor reads it through {@link ComponentDirectory}; the admin
  * API changes it.
+ * <p>
+ * Every change is recorded on the audit log through {@link SecurityEvents}, in the transaction of
+ * the change: registration, token re-issue, removal and settings by the admin who made them; join
+ * token verdicts and issued certificates by the component ({@code component:<id>}). No record
+ * carries a join token's secret; its id does.
  */
 public final class ComponentRegistry implements ComponentDirectory {
 
@@ -73,10 +83,14 @@ public final class ComponentRegistry implements ComponentDirectory {
     private final Clock clock;
     private final Duration joinTokenTtl;
     private final LocationStore locations;
+    private final SecurityEvents events;
 
-    /** @param locations where a gateway's snapshot gets its location's peers and ACL from */
+    /**
+     * @param locations where a gateway's snapshot gets its location's peers and ACL from
+     * @param events    where every change and join verdict is recorded, in the change's transaction
+     */
     public ComponentRegistry(Database database, CertificateAuthority ca, Clock clock, Duration joinTokenTtl,
-                             LocationStore locations) {
+                             LocationStore locations, SecurityEvents events) {
         if (joinTokenTtl.compareTo(MIN_JOIN_TOKEN_TTL) < 0 || joinTokenTtl.compareTo(MAX_JOIN_TOKEN_TTL) > 0) {
             throw new IllegalArgumentException("join token lifetime must be between " + MIN_JOIN_TOKEN_TTL.toMinutes()
                     + " minute and " + MAX_JOIN_TOKEN_TTL.toDays() + " days");
@@ -86,6 +100,7 @@ public final class ComponentRegistry implements ComponentDirectory {
         this.clock = clock;
         this.joinTokenTtl = joinTokenTtl;
         this.locations = locations;
+        this.events = Objects.requireNonNull(events, "events");
     }
 
     public Duration joinTokenTtl() {
@@ -94,11 +109,18 @@ public final class ComponentRegistry implements ComponentDirectory {
 
     // ---- admin side -------------------------------------------------------------------------
 
+    /** {@link #register(String, PeerIdentity.Role, String, int, Actor)} by core itself: for core's own callers and tests. */
+    public JoinToken register(String name, PeerIdentity.Role role, String host, int port) {
+        return register(name, role, host, port, Actor.core());
+    }
+
     /**
      * Registers a component (PENDING) and mints its first join token. The returned token is the
-     * only place its secret exists; core keeps a hash.
+     * only place its secret exists; core keeps a hash. Recorded as {@code component.registered}
+     * (id, role, address, the token's id and expiry) by {@code actor}.
      */
-    public JoinToken register(String name, PeerIdentity.Role role, String host, int port) {
+    public JoinToken register(String name, PeerIdentity.Role role, String host, int port, Actor actor) {
+        Objects.requireNonNull(actor, "actor");
         String validName = validName(name);
         if (role == null || role == PeerIdentity.Role.CORE) {
             throw new BadRequestException("role must be edge-proxy or gateway");
@@ -125,33 +147,63 @@ public final class ComponentRegistry implements ComponentDirectory {
                 }
                 throw e;
             }
-            return mintToken(connection, id, now);
+            JoinToken minted = mintToken(connection, id, now);
+            events.record(connection, SecurityEvent.success(SecurityAction.COMPONENT_REGISTERED, actor,
+                            SecurityEvent.component(validName))
+                    .with("id", id).with("role", role.urnName()).with("address", address)
+                    .with("join_token_id", minted.tokenId()).with("join_token_expires_at", now.plus(joinTokenTtl)));
+            return minted;
         });
         LOG.info("component '{}' ({} {}, id {}) registered; join token {} expires in {}", validName, role.urnName(),
                 address, id, token.tokenId(), joinTokenTtl);
         return token;
     }
 
-    /** Mints a new join token for a component that has not joined yet; older unused tokens stop working. */
+    /** {@link #reissueToken(String, Actor)} by core itself: for core's own callers and tests. */
     public JoinToken reissueToken(String name) {
+        return reissueToken(name, Actor.core());
+    }
+
+    /**
+     * Mints a new join token for a component that has not joined yet; older unused tokens stop
+     * working. Recorded as {@code component.join_token.reissued} by {@code actor}.
+     */
+    public JoinToken reissueToken(String name, Actor actor) {
+        Objects.requireNonNull(actor, "actor");
         Instant now = clock.instant();
         JoinToken token = database.inTransaction(connection -> {
             Component component = lockLive(connection, name);
             if (component.state() != ComponentState.PENDING) {
                 throw new ConflictException("component '" + name + "' has already joined; to re-join it, remove it and add it again");
             }
-            supersedeTokens(connection, component.id(), now);
-            return mintToken(connection, component.id(), now);
+            int superseded = supersedeTokens(connection, component.id(), now);
+            JoinToken minted = mintToken(connection, component.id(), now);
+            events.record(connection, SecurityEvent.success(SecurityAction.COMPONENT_JOIN_TOKEN_REISSUED, actor,
+                            SecurityEvent.component(component.name()))
+                    .with("id", component.id()).with("join_token_id", minted.tokenId())
+                    .with("join_token_expires_at", now.plus(joinTokenTtl)).with("join_tokens_superseded", superseded));
+            return minted;
         });
         LOG.info("component '{}': join token re-issued ({}), older tokens superseded", name, token.tokenId());
         return token;
     }
 
-    /** Removes a component: it can no longer join, and every certificate core issued to it is revoked now. */
+    /** {@link #remove(String, Actor)} by core itself: for core's own callers and tests. */
     public String remove(String name) {
+        return remove(name, Actor.core());
+    }
+
+    /**
+     * Removes a component: it can no longer join, and every certificate core issued to it is
+     * revoked now. Recorded as {@code component.removed} (with how many certificates were revoked)
+     * by {@code actor}.
+     */
+    public String remove(String name, Actor actor) {
+        Objects.requireNonNull(actor, "actor");
         Instant now = clock.instant();
         String id = database.inTransaction(connection -> {
             Component component = lockLive(connection, name);
+            int revoked;
             try (PreparedStatement components = connection.prepareStatement(
                     "UPDATE components SET state = 'REMOVED', removed_at = ?, updated_at = ? WHERE id = ?");
                  PreparedStatement certificates = connection.prepareStatement(
@@ -162,9 +214,14 @@ public final class ComponentRegistry implements ComponentDirectory {
                 components.executeUpdate();
                 certificates.setObject(1, timestamp(now));
                 certificates.setObject(2, UUID.fromString(component.id()));
-                certificates.executeUpdate();
+                revoked = certificates.executeUpdate();
             }
-            supersedeTokens(connection, component.id(), now);
+            int superseded = supersedeTokens(connection, component.id(), now);
+            events.record(connection, SecurityEvent.success(SecurityAction.COMPONENT_REMOVED, actor,
+                            SecurityEvent.component(component.name()))
+                    .with("id", component.id()).with("role", component.role().urnName())
+                    .with("state", component.state().name().toLowerCase(java.util.Locale.ROOT))
+                    .with("certificates_revoked", revoked).with("join_tokens_superseded", superseded));
             return component.id();
         });
         LOG.info("component '{}' (id {}) removed; its certificates are revoked", name, id);
@@ -245,11 +302,19 @@ public final class ComponentRegistry implements ComponentDirectory {
                 "SELECT " + COLUMNS + " FROM components WHERE id = ? AND state <> 'REMOVED'", uuid.get()));
     }
 
+    /** {@link #updateSettings(String, ComponentSettings.Change, Actor)} by core itself: for core's own callers and tests. */
+    public ConfigUpdate updateSettings(String name, ComponentSettings.Change change) {
+        return updateSettings(name, change, Actor.core());
+    }
+
     /**
      * Changes a component's settings and returns the incremental update for its link
-     * ({@code base_version} = the version it replaces, {@code version} = the new one).
+     * ({@code base_version} = the version it replaces, {@code version} = the new one). Recorded as
+     * {@code component.settings.changed} by {@code actor}, naming the fields whose value changed
+     * (not their values: a notice is free text).
      */
-    public ConfigUpdate updateSettings(String name, ComponentSettings.Change change) {
+    public ConfigUpdate updateSettings(String name, ComponentSettings.Change change, Actor actor) {
+        Objects.requireNonNull(actor, "actor");
         if (change.isEmpty()) {
             throw new BadRequestException("nothing to change");
         }
@@ -272,9 +337,14 @@ public final class ComponentRegistry implements ComponentDirectory {
                 set.setObject(9, UUID.fromString(component.id()));
                 try (ResultSet rs = set.executeQuery()) {
                     rs.next();
+                    long version = rs.getLong(1);
+                    events.record(connection, SecurityEvent.success(SecurityAction.COMPONENT_SETTINGS_CHANGED, actor,
+                                    SecurityEvent.component(component.name()))
+                            .with("id", component.id()).with("changed", changedFields(component.settings(), changed))
+                            .with("config_version", version));
                     ConfigUpdate.Builder builder = ConfigUpdate.newBuilder()
                             .setBaseVersion(component.configVersion())
-                            .setVersion(rs.getLong(1));
+                            .setVersion(version);
                     if (component.role() == PeerIdentity.Role.EDGE_PROXY) {
                         builder.setEdgeProxy(edgeProxySettings(changed));
                     } else {
@@ -308,11 +378,16 @@ public final class ComponentRegistry implements ComponentDirectory {
     @Override
     public JoinVerdict consumeJoinToken(String componentId, String tokenId, byte[] presentedSecret) {
         Instant now = clock.instant();
-        JoinVerdict verdict = judge(componentId, tokenId, presentedSecret, now);
-        if (verdict == JoinVerdict.ACCEPTED && !markUsed(tokenId, now)) {
-            // Another caller consumed it (or it expired) between our read and our write.
-            verdict = JoinVerdict.ALREADY_USED;
-        }
+        JoinVerdict judged = judge(componentId, tokenId, presentedSecret, now);
+        JoinVerdict verdict = database.inTransaction(connection -> {
+            JoinVerdict outcome = judged;
+            if (outcome == JoinVerdict.ACCEPTED && !markUsed(connection, tokenId, now)) {
+                // Another caller consumed it (or it expired) between our read and our write.
+                outcome = JoinVerdict.ALREADY_USED;
+            }
+            events.record(connection, joinEvent(connection, componentId, tokenId, outcome));
+            return outcome;
+        });
         if (verdict == JoinVerdict.ACCEPTED) {
             LOG.info("join token {} accepted for component {}", tokenId, componentId);
         } else {
@@ -363,18 +438,47 @@ public final class ComponentRegistry implements ComponentDirectory {
     }
 
     /** Step 5: the conditional write that makes a token single-use even when many present it at once. */
-    private boolean markUsed(String tokenId, Instant now) {
-        return database.inTransaction(connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE join_tokens SET used_at = ? WHERE token_id = ? AND used_at IS NULL "
-                            + "AND superseded_at IS NULL AND expires_at > ? AND EXISTS (SELECT 1 FROM components c "
-                            + "WHERE c.id = join_tokens.component_id AND c.state <> 'REMOVED')")) {
-                update.setObject(1, timestamp(now));
-                update.setString(2, tokenId);
-                update.setObject(3, timestamp(now));
-                return update.executeUpdate() == 1;
+    private static boolean markUsed(Connection connection, String tokenId, Instant now) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE join_tokens SET used_at = ? WHERE token_id = ? AND used_at IS NULL "
+                        + "AND superseded_at IS NULL AND expires_at > ? AND EXISTS (SELECT 1 FROM components c "
+                        + "WHERE c.id = join_tokens.component_id AND c.state <> 'REMOVED')")) {
+            update.setObject(1, timestamp(now));
+            update.setString(2, tokenId);
+            update.setObject(3, timestamp(now));
+            return update.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Step 6: {@code component.join.accepted} or {@code component.join.refused} (reason: the verdict),
+     * by the component. The token's id is named only if it has a token id's shape, so nothing a peer
+     * sent in that field (possibly a secret pasted into the wrong place) reaches the log.
+     */
+    private static SecurityEvent joinEvent(Connection connection, String componentId, String tokenId, JoinVerdict verdict)
+            throws SQLException {
+        String id = printable(componentId);
+        String subject = nameOf(connection, componentId).map(SecurityEvent::component).orElse("component:" + id);
+        String shownTokenId = tokenId != null && TOKEN_ID.matcher(tokenId).matches() ? tokenId : "malformed";
+        SecurityEvent event = verdict == JoinVerdict.ACCEPTED
+                ? SecurityEvent.success(SecurityAction.COMPONENT_JOIN_ACCEPTED, Actor.component(id), subject)
+                : SecurityEvent.refused(SecurityAction.COMPONENT_JOIN_REFUSED, Actor.component(id), subject,
+                        verdict.name().toLowerCase(java.util.Locale.ROOT));
+        return event.with("id", id).with("join_token_id", shownTokenId);
+    }
+
+    /** The component's name, removed or not, if {@code componentId} is one. */
+    private static Optional<String> nameOf(Connection connection, String componentId) throws SQLException {
+        Optional<UUID> id = uuid(componentId);
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        try (PreparedStatement select = connection.prepareStatement("SELECT name FROM components WHERE id = ?")) {
+            select.setObject(1, id.get());
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
-        });
+        }
     }
 
     @Override
@@ -384,8 +488,10 @@ public final class ComponentRegistry implements ComponentDirectory {
         boolean removed = database.inTransaction(connection -> {
             ComponentState state;
             PeerIdentity.Role role;
+            String name;
+            boolean joined;
             try (PreparedStatement lock = connection.prepareStatement(
-                    "SELECT state, role FROM components WHERE id = ? FOR UPDATE")) {
+                    "SELECT state, role, name, adopted_at FROM components WHERE id = ? FOR UPDATE")) {
                 lock.setObject(1, id);
                 try (ResultSet rs = lock.executeQuery()) {
                     if (!rs.next()) {
@@ -393,6 +499,8 @@ public final class ComponentRegistry implements ComponentDirectory {
                     }
                     state = ComponentState.valueOf(rs.getString("state"));
                     role = PeerIdentity.Role.valueOf(rs.getString("role"));
+                    name = rs.getString("name");
+                    joined = instant(rs, "adopted_at") != null;
                 }
             }
             PeerIdentity expected = PeerIdentity.component(role, componentId);
@@ -422,6 +530,12 @@ public final class ComponentRegistry implements ComponentDirectory {
                     adopt.executeUpdate();
                 }
             }
+            // The first certificate is the join's; every later one replaces a certificate (a rotation).
+            SecurityEvent issued = SecurityEvent.success(SecurityAction.COMPONENT_CERTIFICATE_ISSUED,
+                            Actor.component(componentId), SecurityEvent.component(name))
+                    .with("id", componentId).with("serial", Certificates.serialHex(certificate))
+                    .with("not_after", certificate.getNotAfter().toInstant()).with("kind", joined ? "rotation" : "join");
+            events.record(connection, isRemoved ? issued.with("revoked_on_arrival", true) : issued);
             return isRemoved;
         });
         if (removed) {
@@ -514,12 +628,13 @@ public final class ComponentRegistry implements ComponentDirectory {
         return token;
     }
 
-    private static void supersedeTokens(Connection connection, String componentId, Instant now) throws SQLException {
+    /** Returns how many unused tokens stopped working. */
+    private static int supersedeTokens(Connection connection, String componentId, Instant now) throws SQLException {
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE join_tokens SET superseded_at = ? WHERE component_id = ? AND used_at IS NULL AND superseded_at IS NULL")) {
             update.setObject(1, timestamp(now));
             update.setObject(2, UUID.fromString(componentId));
-            update.executeUpdate();
+            return update.executeUpdate();
         }
     }
 
@@ -595,6 +710,33 @@ public final class ComponentRegistry implements ComponentDirectory {
                 change.deviceEndpointHost().isPresent()
                         ? ComponentSettings.validDeviceEndpointHost(change.deviceEndpointHost().get())
                         : current.deviceEndpointHost());
+    }
+
+    /** The settings whose value differs, by their snake_case names, comma-separated; {@code none} if nothing differs. */
+    static String changedFields(ComponentSettings before, ComponentSettings after) {
+        List<String> names = new ArrayList<>();
+        if (!before.publicOrigin().equals(after.publicOrigin())) {
+            names.add("public_origin");
+        }
+        if (before.requestsPerMinutePerAddress() != after.requestsPerMinutePerAddress()) {
+            names.add("requests_per_minute_per_address");
+        }
+        if (!before.location().equals(after.location())) {
+            names.add("location");
+        }
+        if (!before.notice().equals(after.notice())) {
+            names.add("notice");
+        }
+        if (!before.tunnelAddresses().equals(after.tunnelAddresses())) {
+            names.add("tunnel_addresses");
+        }
+        if (before.mtu() != after.mtu()) {
+            names.add("mtu");
+        }
+        if (!before.deviceEndpointHost().equals(after.deviceEndpointHost())) {
+            names.add("device_endpoint_host");
+        }
+        return names.isEmpty() ? "none" : String.join(",", names);
     }
 
     private static EdgeProxySettings edgeProxySettings(ComponentSettings settings) {

@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * not-after, and core's list of admitted peers should be exactly the sessions devices can use.
  * The caller may simply admit again. Evictions and ACL changes are never rolled back: the stored
  * state is the truth and a gateway that missed the push gets it in its next snapshot.
+ *
+ * <p>Every change is recorded on the audit log in a transaction of the change: an ACL revision as
+ * {@code location.acl.changed} where it is stored; an admin's admission as {@code peer.admitted} once
+ * every gateway acknowledged (in the transaction that finds the row still there), an admin's
+ * eviction as {@code peer.evicted} where the row is deleted. MFA tunnel sessions are recorded
+ * through {@link SessionStart} and {@link SessionEnd} instead. No record carries a preshared key.
  */
 public final class Admissions {
 
@@ -75,13 +81,17 @@ public final class Admissions {
     private final UpdateOrder order;
     private final Clock clock;
     private final Duration ackTimeout;
-
-    public Admissions(Database database, LocationStore store, GatewayLinks links, UpdateOrder order, Clock clock) {
-        this(database, store, links, order, clock, ACK_TIMEOUT);
-    }
+    private final SecurityEvents events;
 
     public Admissions(Database database, LocationStore store, GatewayLinks links, UpdateOrder order, Clock clock,
-                      Duration ackTimeout) {
+                      SecurityEvents events) {
+        this(database, store, links, order, clock, events, ACK_TIMEOUT);
+    }
+
+    /** @param events where admin admissions, evictions and ACL changes are recorded (tunnel sessions bring their own) */
+    public Admissions(Database database, LocationStore store, GatewayLinks links, UpdateOrder order, Clock clock,
+                      SecurityEvents events, Duration ackTimeout) {
+        this.events = java.util.Objects.requireNonNull(events, "events");
         this.database = database;
         this.store = store;
         this.links = links;
@@ -113,9 +123,20 @@ public final class Admissions {
 
     // ---- admit ----------------------------------------------------------------------------------
 
-    /** The admission ceremony: check, mint the session, store and push, wait, release the key or roll back. */
+    /** {@link #admit(String, WireGuardPublicKey, List, Duration, Actor)} by core itself: for core's own callers and tests. */
     public Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime) {
-        return admit(location, publicKey, allowedIps, lifetime, Optional.empty());
+        return admit(location, publicKey, allowedIps, lifetime, Actor.core());
+    }
+
+    /**
+     * The admission ceremony: check, mint the session, store and push, wait, release the key or roll
+     * back. Recorded as {@code peer.admitted} by {@code actor} once every gateway acknowledged (and
+     * the session's row is still there), or with outcome failed when it was rolled back.
+     */
+    public Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime,
+                           Actor actor) {
+        java.util.Objects.requireNonNull(actor, "actor");
+        return admit(location, publicKey, allowedIps, lifetime, Optional.empty(), actor);
     }
 
     /**
@@ -138,11 +159,12 @@ public final class Admissions {
      */
     public Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime,
                            SessionStart start) {
-        return admit(location, publicKey, allowedIps, lifetime, Optional.of(start));
+        return admit(location, publicKey, allowedIps, lifetime, Optional.of(start), start.actor());
     }
 
+    /** {@code admin} records {@code peer.admitted} when there is no {@code start} (an admin's direct admission). */
     private Admission admit(String location, WireGuardPublicKey publicKey, List<String> allowedIps, Duration lifetime,
-                            Optional<SessionStart> start) {
+                            Optional<SessionStart> start, Actor admin) {
         String validLocation = LocationName.valid(location);
         List<String> validIps = allowedIps(allowedIps);
         Duration validLifetime = lifetime(lifetime);
@@ -177,7 +199,12 @@ public final class Admissions {
         List<GatewayOutcome> outcomes = await(pushes);
         Instant notAfter = Instant.ofEpochMilli(admission.getNotAfterUnixMillis());
         if (outcomes.stream().allMatch(GatewayOutcome::acknowledged)) {
-            if (start.isPresent() && !recordStart(validLocation, publicKey, admission.getSessionId(), notAfter, start.get())) {
+            boolean recorded = start.isPresent()
+                    ? recordStart(validLocation, publicKey, admission.getSessionId(), notAfter, start.get())
+                    : recordAdmitted(validLocation, publicKey, admission.getSessionId(), notAfter,
+                            peerAdmitted(admin, validLocation, publicKey, admission.getSessionId(), validLifetime, notAfter,
+                                    validIps, outcomes));
+            if (!recorded) {
                 LOG.warn("location '{}': peer {} not admitted (session {}): replaced or ended while the gateways confirmed it",
                         validLocation, publicKey, admission.getSessionId());
                 return new Admission(admission.getSessionId(), publicKey, validIps, notAfter, Optional.empty(), outcomes);
@@ -188,7 +215,13 @@ public final class Admissions {
         }
         LOG.warn("location '{}': peer {} not admitted (session {}): {}; rolling back", validLocation, publicKey,
                 admission.getSessionId(), describe(outcomes));
-        rollBack(validLocation, publicKey, admission.getSessionId());
+        Optional<SecurityEvent> failed = start.isPresent() ? Optional.empty() : Optional.of(new SecurityEvent(
+                SecurityAction.PEER_ADMITTED, admin, peer(publicKey), SecurityEvent.Outcome.FAILED, null)
+                .with("location", validLocation).with("session", admission.getSessionId())
+                .with("reason", "not acknowledged by every gateway; rolled back")
+                .with("gateways_missing", String.join(",", outcomes.stream().filter(o -> !o.acknowledged())
+                        .map(GatewayOutcome::name).toList())));
+        rollBack(validLocation, publicKey, admission.getSessionId(), failed);
         return new Admission(admission.getSessionId(), publicKey, validIps, notAfter, Optional.empty(), outcomes);
     }
 
@@ -211,17 +244,58 @@ public final class Admissions {
                 return true;
             });
         } catch (RuntimeException e) {
-            rollBack(location, publicKey, sessionId);
+            rollBack(location, publicKey, sessionId, Optional.empty());
             throw e;
         }
     }
 
-    /** Deletes the session (unless a newer admission already replaced it) and evicts it where it went. */
-    private void rollBack(String location, WireGuardPublicKey publicKey, String sessionId) {
+    /**
+     * Records an admin's {@code peer.admitted} with the session's row locked; false if the row is gone.
+     * If recording fails, the admission is rolled back.
+     */
+    private boolean recordAdmitted(String location, WireGuardPublicKey publicKey, String sessionId, Instant notAfter,
+                                   SecurityEvent admitted) {
+        try {
+            return database.inTransaction(connection -> {
+                if (!LocationStore.lockSession(connection, location, publicKey, sessionId)) {
+                    return false;
+                }
+                events.record(connection, admitted);
+                return true;
+            });
+        } catch (RuntimeException e) {
+            rollBack(location, publicKey, sessionId, Optional.empty());
+            throw e;
+        }
+    }
+
+    /** {@code peer.admitted}: subject {@code peer:<public key>}; never the preshared key. */
+    private static SecurityEvent peerAdmitted(Actor actor, String location, WireGuardPublicKey publicKey, String sessionId,
+                                              Duration lifetime, Instant notAfter, List<String> allowedIps,
+                                              List<GatewayOutcome> gateways) {
+        return SecurityEvent.success(SecurityAction.PEER_ADMITTED, actor, peer(publicKey))
+                .with("location", location).with("public_key", publicKey.base64()).with("session", sessionId)
+                .with("lifetime_seconds", lifetime.toSeconds()).with("not_after", notAfter)
+                .with("allowed_ips", String.join(",", allowedIps)).with("gateways", gateways.size());
+    }
+
+    /** The subject of an admin's peer events. */
+    private static String peer(WireGuardPublicKey publicKey) {
+        return "peer:" + publicKey.base64();
+    }
+
+    /**
+     * Deletes the session (unless a newer admission already replaced it) and evicts it where it went;
+     * {@code failure}, if given, is recorded in the transaction of the delete.
+     */
+    private void rollBack(String location, WireGuardPublicKey publicKey, String sessionId, Optional<SecurityEvent> failure) {
         List<Push> pushes = order.inOrder(() -> {
             Instant now = clock.instant();
             Optional<List<LocationStore.Bumped>> gateways = database.inTransaction(connection -> {
                 List<String> ids = LocationStore.lockGateways(connection, location);
+                if (failure.isPresent()) {
+                    events.record(connection, failure.get());
+                }
                 if (LocationStore.deletePeer(connection, location, publicKey, Optional.of(sessionId)).isEmpty()) {
                     return Optional.<List<LocationStore.Bumped>>empty();
                 }
@@ -263,10 +337,20 @@ public final class Admissions {
     public record Target(WireGuardPublicKey publicKey, Optional<String> sessionId) {
     }
 
-    /** Ends a device's session at a location now: deleted, then evicted from every gateway. No audit record (admin peers). */
+    /** {@link #evict(String, WireGuardPublicKey, Actor)} by core itself: for core's own callers and tests. */
     public Eviction evict(String location, WireGuardPublicKey publicKey) {
+        return evict(location, publicKey, Actor.core());
+    }
+
+    /**
+     * An admin ends a peer's admission at a location now: deleted and recorded as {@code peer.evicted}
+     * by {@code actor} in one transaction, then evicted from every gateway.
+     */
+    public Eviction evict(String location, WireGuardPublicKey publicKey, Actor actor) {
+        java.util.Objects.requireNonNull(actor, "actor");
         String validLocation = LocationName.valid(location);
-        return end(validLocation, List.of(new Target(publicKey, Optional.empty())), Optional.empty()).stream().findFirst()
+        return end(validLocation, List.of(new Target(publicKey, Optional.empty())), Optional.empty(), actor).stream()
+                .findFirst()
                 .orElseThrow(() -> new NotFoundException(
                         "peer " + publicKey + " has no live admission at location '" + validLocation + "'"));
     }
@@ -277,16 +361,17 @@ public final class Admissions {
      * live row (or not the named session): someone else ended it first.
      */
     public Optional<Eviction> evict(String location, WireGuardPublicKey publicKey, Optional<String> sessionId, SessionEnd end) {
-        return end(LocationName.valid(location), List.of(new Target(publicKey, sessionId)), Optional.of(end)).stream()
-                .findFirst();
+        return end(LocationName.valid(location), List.of(new Target(publicKey, sessionId)), Optional.of(end), end.actor())
+                .stream().findFirst();
     }
 
     /** Ends several sessions of one location at once (a policy change): one transaction, then one push per session and gateway. */
     public List<Eviction> evictAll(String location, List<Target> targets, SessionEnd end) {
-        return end(LocationName.valid(location), List.copyOf(targets), Optional.of(end));
+        return end(LocationName.valid(location), List.copyOf(targets), Optional.of(end), end.actor());
     }
 
-    private List<Eviction> end(String location, List<Target> targets, Optional<SessionEnd> end) {
+    /** Records {@code tunnel.session.evicted} per row with {@code end}, or else {@code peer.evicted} by {@code admin}. */
+    private List<Eviction> end(String location, List<Target> targets, Optional<SessionEnd> end, Actor admin) {
         Instant now = clock.instant();
         record Deleted(LocationStore.DeletedPeer row, List<LocationStore.Bumped> gateways) {
         }
@@ -304,6 +389,8 @@ public final class Admissions {
                     }
                     if (end.isPresent()) {
                         end.get().events().record(connection, evicted(location, row.get(), end.get()));
+                    } else {
+                        events.record(connection, peerEvicted(location, row.get(), admin));
                     }
                     rows.add(new Deleted(row.get(), LocationStore.bumpVersions(connection, ids, now)));
                 }
@@ -337,10 +424,33 @@ public final class Admissions {
         return event.with("reason", end.reason().text());
     }
 
+    /** {@code peer.evicted}: subject {@code peer:<public key>}, details location, session (and its owner, if it had one). */
+    private static SecurityEvent peerEvicted(String location, LocationStore.DeletedPeer row, Actor actor) {
+        SecurityEvent event = SecurityEvent.success(SecurityAction.PEER_EVICTED, actor, peer(row.peer().publicKey()))
+                .with("location", location).with("public_key", row.peer().publicKey().base64())
+                .with("session", row.peer().sessionId());
+        if (row.owner().isPresent()) {
+            LocationStore.SessionOwner owner = row.owner().get();
+            event = event.with("user", owner.user()).with("device", owner.device()).with("method", owner.method());
+        }
+        return event;
+    }
+
     // ---- ACL ------------------------------------------------------------------------------------
 
-    /** Stores the policy as the location's next revision and pushes it to every gateway of the location. */
+    /** {@link #setAcl(String, AclPolicy, Actor)} by core itself: for core's own callers and tests. */
     public AclChange setAcl(String location, AclPolicy policy) {
+        return setAcl(location, policy, Actor.core());
+    }
+
+    /**
+     * Stores the policy as the location's next revision and pushes it to every gateway of the
+     * location. Recorded as {@code location.acl.changed} (revision, rule count) by {@code actor} in
+     * the transaction that stores it.
+     */
+    public AclChange setAcl(String location, AclPolicy policy, Actor actor) {
+        java.util.Objects.requireNonNull(actor, "actor");
+        java.util.Objects.requireNonNull(policy, "policy");
         String validLocation = LocationName.valid(location);
         Instant now = clock.instant();
         record Stored(AclPolicy policy, List<Push> pushes) {
@@ -351,6 +461,11 @@ public final class Admissions {
             Written written = database.inTransaction(connection -> {
                 List<String> ids = LocationStore.lockGateways(connection, validLocation);
                 AclPolicy withRevision = LocationStore.storeAcl(connection, validLocation, policy, now);
+                events.record(connection, SecurityEvent.success(SecurityAction.LOCATION_ACL_CHANGED, actor,
+                                "location:" + validLocation)
+                        .with("revision", withRevision.getRevision()).with("rules", withRevision.getRulesCount())
+                        .with("masquerade_destinations", withRevision.getMasqueradeDestinationsCount())
+                        .with("gateways", ids.size()));
                 return new Written(withRevision, LocationStore.bumpVersions(connection, ids, now));
             });
             return new Stored(written.policy(), send(written.gateways(), b -> b.setAcl(written.policy())));

@@ -13,6 +13,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.portcullis.core.audit.AuditLog;
+import dev.portcullis.core.audit.SecurityEvents;
 
 class AdminBootstrapTest {
 
@@ -21,8 +23,9 @@ class AdminBootstrapTest {
 
     @Test
     void bootstrapTokenIsWrittenOwnerOnlyAndPrintedOnlyOnFirstStart() throws Exception {
-        try (Database database = TestPostgres.freshDatabase().open()) {
-            AdminTokens tokens = new AdminTokens(database, Clock.systemUTC());
+        try (Database database = TestPostgres.freshDatabase().open();
+             AuditLog log = AuditLog.start(database, Clock.systemUTC())) {
+            AdminTokens tokens = new AdminTokens(database, Clock.systemUTC(), new SecurityEvents(log));
             Path tokenFile = home.resolve("admin-token");
             ByteArrayOutputStream firstConsole = new ByteArrayOutputStream();
 
@@ -42,8 +45,9 @@ class AdminBootstrapTest {
 
     @Test
     void adminTokensAreStoredOnlyAsHashes() throws Exception {
-        try (Database database = TestPostgres.freshDatabase().open()) {
-            AdminTokens tokens = new AdminTokens(database, Clock.systemUTC());
+        try (Database database = TestPostgres.freshDatabase().open();
+             AuditLog log = AuditLog.start(database, Clock.systemUTC())) {
+            AdminTokens tokens = new AdminTokens(database, Clock.systemUTC(), new SecurityEvents(log));
             AdminToken token = tokens.create("ci");
 
             String rows = database.inTransaction(c -> {

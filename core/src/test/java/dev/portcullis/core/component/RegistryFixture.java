@@ -1,5 +1,7 @@
 package dev.portcullis.core.component;
 
+import dev.portcullis.core.audit.AuditLog;
+import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.location.LocationStore;
 import dev.portcullis.core.store.Database;
 import dev.portcullis.core.store.TestPostgres;
@@ -19,8 +21,10 @@ final class RegistryFixture implements AutoCloseable {
     final MutableClock clock = MutableClock.startingNow();
     final Database database = TestPostgres.freshDatabase().open();
     final CertificateAuthority ca = CertificateAuthority.create("test CA", clock);
+    final AuditLog auditLog = AuditLog.start(database, clock);
+    final SecurityEvents events = new SecurityEvents(auditLog);
     final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1),
-            new LocationStore(database, new Sealer(MasterKey.generate())));
+            new LocationStore(database, new Sealer(MasterKey.generate())), events);
 
     String register(String name, PeerIdentity.Role role) {
         return registry.register(name, role, "127.0.0.1", 7443).componentId();
@@ -35,6 +39,7 @@ final class RegistryFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        auditLog.close();
         database.close();
     }
 }

@@ -64,11 +64,12 @@ public final class EnrollmentFixture implements AutoCloseable {
     public final CertificateAuthority ca = CertificateAuthority.create("test CA", clock);
     public final Sealer sealer = new Sealer(MasterKey.generate());
     public final LocationStore store = new LocationStore(database, sealer);
-    public final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1), store);
-    public final FakeGatewayLinks links = new FakeGatewayLinks();
-    public final Admissions admissions = new Admissions(database, store, links, new UpdateOrder(), clock, Duration.ofMillis(500));
     public final AuditLog auditLog = AuditLog.start(database, clock);
     public final SecurityEvents events = new SecurityEvents(auditLog);
+    public final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1), store, events);
+    public final FakeGatewayLinks links = new FakeGatewayLinks();
+    public final Admissions admissions = new Admissions(database, store, links, new UpdateOrder(), clock, events,
+            Duration.ofMillis(500));
     public final Locations locations = new Locations(database, clock, events);
     public final TunnelEvictions evictions = new TunnelEvictions(store, admissions, clock, events);
     public final Users users = new Users(database, clock, events, evictions);

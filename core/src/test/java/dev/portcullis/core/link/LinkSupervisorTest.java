@@ -331,6 +331,9 @@ class LinkSupervisorTest {
 
         Eventually.await("component revoked", () -> gateway.link().state() == LinkState.REVOKED,
                 () -> "state=" + gateway.link().state());
+        // The link shows REVOKED a moment before it tells its handler (ControlService.revoke).
+        Eventually.await("the component's handler told", () -> !gateway.handler().revocations.isEmpty(),
+                () -> "revocations=" + gateway.handler().revocations);
         assertThat(gateway.handler().revocations).containsExactly("decommissioned");
         assertThat(Files.exists(gateway.stateDir().resolve("key.pem"))).isFalse();
         assertThat(directory.acceptsCertificate(gateway.id(), serial)).isFalse();

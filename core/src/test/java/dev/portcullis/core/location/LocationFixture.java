@@ -1,5 +1,7 @@
 package dev.portcullis.core.location;
 
+import dev.portcullis.core.audit.AuditLog;
+import dev.portcullis.core.audit.SecurityEvents;
 import dev.portcullis.core.component.ComponentRegistry;
 import dev.portcullis.core.component.ComponentSettings;
 import dev.portcullis.core.component.MutableClock;
@@ -27,10 +29,12 @@ final class LocationFixture implements AutoCloseable {
     final Database database = TestPostgres.freshDatabase().open();
     final CertificateAuthority ca = CertificateAuthority.create("test CA", clock);
     final LocationStore store = new LocationStore(database, new Sealer(MasterKey.generate()));
-    final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1), store);
+    final AuditLog auditLog = AuditLog.start(database, clock);
+    final SecurityEvents events = new SecurityEvents(auditLog);
+    final ComponentRegistry registry = new ComponentRegistry(database, ca, clock, Duration.ofHours(1), store, events);
     final FakeGatewayLinks links = new FakeGatewayLinks();
     final UpdateOrder order = new UpdateOrder();
-    final Admissions admissions = new Admissions(database, store, links, order, clock, TEST_ACK_TIMEOUT);
+    final Admissions admissions = new Admissions(database, store, links, order, clock, events, TEST_ACK_TIMEOUT);
 
     /** Registers a gateway serving {@code location}; adopted means it joined (core issued its certificate). */
     String gateway(String name, String location, boolean adopted) {
@@ -52,6 +56,7 @@ final class LocationFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        auditLog.close();
         database.close();
     }
 }
