@@ -7,14 +7,16 @@ import dev.portcullis.core.identity.DeviceKind;
 import dev.portcullis.core.identity.DeviceState;
 import dev.portcullis.core.identity.UserState;
 import dev.portcullis.core.store.Database;
-import dev.portcullis.enrollment.device.DeviceCredentialKey;
 import dev.portcullis.pki.wireguard.WireGuardPublicKey;
 import dev.portcullis.protocol.v1.ProxyRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
@@ -25,6 +27,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * disabled one or a bad signature.
  */
 final class DeviceAuthentication {
+
+    /**
+     * Every tunnel call is verified here, so this is the hottest code of an authorization:
+     * BouncyCastle's P-256 verifies about eight times faster than the JDK 17 provider (0.12 vs
+     * 1.05 ms here; see BENCHMARKS.md). An instance of our own, not installed JVM-wide.
+     */
+    private static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceAuthentication.class);
     static final String HEADER = "x-portcullis-device-auth";
@@ -141,8 +151,9 @@ final class DeviceAuthentication {
             return false; // a CONFIG device has no credential
         }
         try {
-            Signature verifier = Signature.getInstance("SHA256withECDSA");
-            verifier.initVerify(DeviceCredentialKey.fromBase64Spki(Base64.getEncoder().encodeToString(spki)).publicKey());
+            // The stored key passed DeviceCredentialKey's checks (P-256, on the curve) at registration.
+            Signature verifier = Signature.getInstance("SHA256withECDSA", BOUNCY_CASTLE);
+            verifier.initVerify(KeyFactory.getInstance("EC", BOUNCY_CASTLE).generatePublic(new X509EncodedKeySpec(spki)));
             verifier.update(canonical);
             return verifier.verify(signature);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
