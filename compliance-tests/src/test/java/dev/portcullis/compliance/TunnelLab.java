@@ -173,6 +173,11 @@ final class TunnelLab implements AutoCloseable {
         return out.isEmpty() ? List.of() : List.of(out.split("\\s+"));
     }
 
+    /** The gateway's process id (its JVM: {@code ip netns exec} replaces itself with it), for benchmarks reading /proc. */
+    long gatewayPid() {
+        return gateway.pid();
+    }
+
     /** The gateway's own WireGuard public key. */
     String gatewayPublicKey() {
         return net.exec(gw, "wg", "show", gatewayInterface, "public-key").strip();
