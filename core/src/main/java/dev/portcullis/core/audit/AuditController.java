@@ -9,6 +9,7 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The audit log over the admin API (admin token required, like every {@code /api/v1} path):
@@ -30,6 +32,8 @@ import java.util.List;
  * <li>{@code POST /api/v1/audit/verify}: verifies the live database; the verification is itself recorded.</li>
  * <li>{@code GET /api/v1/audit/public-key}: the audit public key (PEM), for offline verification.</li>
  * <li>{@code POST /api/v1/audit/checkpoint}: signs the head now and returns the checkpoint (409 if the log is empty).</li>
+ * <li>{@code POST /api/v1/audit/evidence}: files a document (a compliance evidence report, say) into the
+ *   log by its SHA-256, so the report an auditor is handed can be shown to be the one the run produced.</li>
  * </ul>
  */
 @Controller("/api/v1/audit")
@@ -41,6 +45,11 @@ public final class AuditController {
     public static final String NEXT_CURSOR = "X-Audit-Next-Cursor";
     public static final String JSON_LINES = "application/x-ndjson";
     public static final String PEM = "application/x-pem-file";
+    /** A filed document's name: a file name, never a path. */
+    private static final Pattern EVIDENCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** One line for people reading the log; the document itself says the rest. */
+    private static final int MAX_SUMMARY_CHARS = 200;
     /** Set by the admin authentication filter on every authenticated request. */
 
     private final Database database;
@@ -112,6 +121,37 @@ public final class AuditController {
         }
         log.append(event);
         return VerificationView.of(result);
+    }
+
+    /** Body of {@code POST /api/v1/audit/evidence}: what was filed (a file name), its SHA-256 (hex), a one-line summary. */
+    @Serdeable
+    public record EvidenceFiling(@Nullable String name, @Nullable String sha256, @Nullable String summary) {
+    }
+
+    /** The record that now carries the document's hash. */
+    @Serdeable
+    public record EvidenceFiled(long seq, String name, String sha256) {
+    }
+
+    @Post("/evidence")
+    public HttpResponse<EvidenceFiled> fileEvidence(HttpRequest<?> request, @Body EvidenceFiling filing) {
+        if (filing.name() == null || !EVIDENCE_NAME.matcher(filing.name()).matches()) {
+            throw new BadRequestException("name must be a file name: letters, digits, '.', '_' or '-', at most 128 characters");
+        }
+        if (filing.sha256() == null || !SHA256_HEX.matcher(filing.sha256()).matches()) {
+            throw new BadRequestException("sha256 must be 64 lower-case hex digits (e.g. the output of sha256sum)");
+        }
+        String summary = filing.summary() == null ? "" : filing.summary().strip();
+        if (summary.length() > MAX_SUMMARY_CHARS || summary.chars().anyMatch(Character::isISOControl)) {
+            throw new BadRequestException("summary must be one line of at most " + MAX_SUMMARY_CHARS + " characters");
+        }
+        AuditEvent event = new AuditEvent(actor(request), "compliance.evidence.filed", "evidence:" + filing.name(),
+                source(request), AuditEvent.Outcome.SUCCESS, null).with("sha256", filing.sha256());
+        if (!summary.isEmpty()) {
+            event = event.with("summary", summary);
+        }
+        AuditRecord record = log.append(event);
+        return HttpResponse.created(new EvidenceFiled(record.seq(), filing.name(), filing.sha256()));
     }
 
     @Get(uri = "/public-key", produces = PEM)

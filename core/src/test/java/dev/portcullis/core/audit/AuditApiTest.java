@@ -32,11 +32,35 @@ class AuditApiTest {
     @Test
     void everyAuditEndpointNeedsAnAdminToken() throws Exception {
         for (String[] call : List.of(new String[] {"GET", "/api/v1/audit/records"}, new String[] {"POST", "/api/v1/audit/verify"},
-                new String[] {"GET", "/api/v1/audit/public-key"}, new String[] {"POST", "/api/v1/audit/checkpoint"})) {
+                new String[] {"GET", "/api/v1/audit/public-key"}, new String[] {"POST", "/api/v1/audit/checkpoint"},
+                new String[] {"POST", "/api/v1/audit/evidence"})) {
             HttpResponse<String> response = core.call(call[0], call[1], null, null);
             assertThat(response.statusCode()).as(call[1]).isEqualTo(401);
             assertThat(core.call(call[0], call[1], "pca1.0123456789abcdef." + "A".repeat(43), null).statusCode())
                     .as(call[1]).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void anEvidenceReportIsFiledIntoTheChainByItsHashAndBadFilingsAreRefused() throws Exception {
+        String sha = "ab".repeat(32);
+        HttpResponse<String> filed = core.call("POST", "/api/v1/audit/evidence", token,
+                "{\"name\":\"compliance-report.json\",\"sha256\":\"" + sha + "\",\"summary\":\"5 checks, 5 passed\"}");
+        assertThat(filed.statusCode()).as(filed.body()).isEqualTo(201);
+        long seq = Long.parseLong(filed.body().replaceAll(".*\"seq\":(\\d+).*", "$1"));
+        core.context.getBean(AuditLog.class).sync();
+        String record = core.call("GET", "/api/v1/audit/records?from=" + seq + "&limit=1", token, null).body();
+        assertThat(record).contains("\"seq\":" + seq).contains("\"action\":\"compliance.evidence.filed\"")
+                .contains("\"subject\":\"evidence:compliance-report.json\"").contains("\"sha256\":\"" + sha + "\"")
+                .contains("\"summary\":\"5 checks, 5 passed\"").contains("\"actor\":\"admin:bootstrap\"");
+
+        for (String bad : List.of("{\"name\":\"r.json\",\"sha256\":\"" + sha.toUpperCase() + "\"}",
+                "{\"name\":\"../etc/passwd\",\"sha256\":\"" + sha + "\"}",
+                "{\"name\":\"r.json\",\"sha256\":\"abc\"}",
+                "{\"name\":\"r.json\",\"sha256\":\"" + sha + "\",\"summary\":\"two\\nlines\"}")) {
+            HttpResponse<String> refused = core.call("POST", "/api/v1/audit/evidence", token, bad);
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+            assertThat(refused.body()).doesNotContain("Exception");
         }
     }
 
