@@ -1,0 +1,387 @@
+package dev.portcullis.compliance.evidence;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The checks of the compliance suite. Each takes its target (a pid, a directory, a port, a file,
+ * a way to call the system) as parameters, so the same code runs against the deployment and
+ * against a deliberately broken stand-in, and each returns a {@link Check}: a failing control is a
+ * FAIL with the observations that show why, never an exception.
+ */
+public final class Checks {
+
+    /** A handshake that does not finish in this time is reported as such (the probe never hangs the suite). */
+    static final Duration OPENSSL_TIMEOUT = Duration.ofSeconds(20);
+    /** The admin CLI starts a JVM; verify and export of a test deployment's log finish well inside this. */
+    static final Duration CLI_TIMEOUT = Duration.ofMinutes(3);
+    /** The edge's state is a few PEM files; anything larger than this is itself a finding worth reading in full. */
+    static final int MAX_FILE_BYTES = 16 << 20;
+    /** A state directory with more files than this is not "stateless"; the walk stops there and says so. */
+    static final int MAX_FILES = 10_000;
+
+    /** Generic signs of user data or of a database in the edge's state or command line. */
+    static final Map<String, Pattern> USER_DATA_PATTERNS = Map.of(
+            "an e-mail address", Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}"),
+            "a TOTP provisioning URI", Pattern.compile("otpauth://", Pattern.CASE_INSENSITIVE),
+            "a JDBC URL", Pattern.compile("jdbc:", Pattern.CASE_INSENSITIVE),
+            "a PostgreSQL URL", Pattern.compile("postgres(ql)?://", Pattern.CASE_INSENSITIVE));
+
+    /** OpenSSL's s_client summary line, e.g. "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384" or "New, (NONE), Cipher is (NONE)". */
+    private static final Pattern HANDSHAKE = Pattern.compile("(?m)^(New|Reused), (\\S+), Cipher is (\\S+)");
+    /** TLS 1.2 suites with forward secrecy (ephemeral (EC)DH) and an AEAD cipher, by OpenSSL name. */
+    private static final Pattern TLS12_AEAD_FORWARD_SECRET =
+            Pattern.compile("^(ECDHE|DHE)-(RSA|ECDSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305|AES(128|256)-CCM.*)$");
+    /** Every TLS 1.2 suite OpenSSL knows except the AEAD forward-secret ones; SECLEVEL=0 so the client itself refuses nothing. */
+    static final String TLS12_WEAK_SUITES =
+            "ALL:COMPLEMENTOFALL:!ECDHE+AESGCM:!DHE+AESGCM:!ECDHE+CHACHA20:!DHE+CHACHA20:!ECDHE+AESCCM:!DHE+AESCCM:@SECLEVEL=0";
+    /** OpenSSL 3 refuses TLS 1.0/1.1 at its default security level; the probe must offer them for real. */
+    static final String LEGACY_CLIENT_CIPHERS = "ALL:@SECLEVEL=0";
+    private static final Pattern RECORD_SEQ = Pattern.compile("^\\{\"type\":\"record\",\"seq\":(\\d+),");
+    private static final Pattern ACTION = Pattern.compile("\"action\":\"([^\"\\\\]*)\"");
+
+    private final Listener.Table sockets;
+
+    public Checks(Listener.Table sockets) {
+        this.sockets = sockets;
+    }
+
+    // ---- (a) core listens only on its internal admin address -----------------------------------------
+
+    /** PC-01: the process listens on (or has bound) exactly one socket, the internal admin address, and it is loopback. */
+    public Check coreListensOnlyOnItsInternalAdminAddress(long pid, String internalAdminAddress) {
+        Check.Run run = Check.start("PC-01", "Core has no listening socket but its internal admin address",
+                Control.soc2("CC6.6"), Control.iso27001("A.8.20"), Control.nist("AC-17"));
+        try {
+            List<Listener> listeners = sockets.listening(pid);
+            run.observe("listening TCP and bound UDP sockets of pid " + pid + " (/proc/" + pid + "/fd and /proc/" + pid
+                    + "/net/{tcp,tcp6,udp,udp6})", listeners.isEmpty() ? "(none)"
+                    : String.join("\n", listeners.stream().map(l -> l.protocol() + " " + l.hostAndPort()).toList()));
+            List<String> others = new ArrayList<>();
+            boolean internalSeen = false;
+            for (Listener listener : listeners) {
+                boolean internal = listener.hostAndPort().equals(internalAdminAddress)
+                        && listener.address().isLoopbackAddress();
+                internalSeen |= internal;
+                if (!internal) {
+                    others.add(listener.protocol() + " " + listener.hostAndPort()
+                            + (listener.address().isLoopbackAddress() ? "" : " (not loopback)"));
+                }
+            }
+            if (!others.isEmpty()) {
+                return run.fail("pid " + pid + " listens on more than its internal admin address " + internalAdminAddress
+                        + ": " + others);
+            }
+            if (!internalSeen) {
+                return run.fail("pid " + pid + " does not listen on its internal admin address " + internalAdminAddress
+                        + " (wrong process, or the admin address is not loopback)");
+            }
+            return run.pass("the only socket of pid " + pid + " is the internal admin address " + internalAdminAddress);
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
+    // ---- (b) the edge-proxy keeps no user data or secrets ----------------------------------------------
+
+    /**
+     * PC-02: no file under the edge's state directory and nothing on its command line holds a known
+     * user value (given as label → value; only labels go into the report) or looks like user data
+     * or a database URL.
+     */
+    public Check edgeHoldsNoUserDataOrSecrets(Path stateDirectory, long pid, Map<String, String> knownUserValues) {
+        Check.Run run = Check.start("PC-02", "The edge-proxy's state directory and command line hold no user data or secrets",
+                Control.soc2("CC6.1"), Control.iso27001("A.8.24"), Control.iso27001("A.5.15"), Control.nist("SC-12"));
+        try {
+            List<String> findings = new ArrayList<>();
+            Map<String, String> inventory = new TreeMap<>();
+            int files = 0;
+            try (Stream<Path> walk = Files.walk(stateDirectory)) {
+                for (Path file : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+                    if (++files > MAX_FILES) {
+                        findings.add("more than " + MAX_FILES + " files in " + stateDirectory);
+                        break;
+                    }
+                    byte[] content = head(file);
+                    String name = stateDirectory.relativize(file).toString();
+                    inventory.put(name, Files.size(file) + " bytes, sha256 " + EvidenceReport.sha256(content));
+                    findings.addAll(scan(name, new String(content, StandardCharsets.ISO_8859_1), knownUserValues));
+                }
+            }
+            run.observe("files under " + stateDirectory + " (walked, each read in full up to " + MAX_FILE_BYTES + " bytes)",
+                    inventory.isEmpty() ? "(none)" : String.join("\n",
+                            inventory.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()));
+            String commandLine = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.ISO_8859_1)
+                    .replace('\0', ' ').strip();
+            if (commandLine.isEmpty()) {
+                return run.fail("pid " + pid + " has no command line (not running?)");
+            }
+            List<String> commandLineFindings = scan("command line of pid " + pid, commandLine, knownUserValues);
+            findings.addAll(commandLineFindings);
+            run.observe("/proc/" + pid + "/cmdline", commandLineFindings.isEmpty() ? commandLine
+                    : "(not shown: it holds " + commandLineFindings.size() + " finding(s))");
+            run.observe("searched for", "known values: " + knownUserValues.keySet() + "\npatterns: "
+                    + new TreeMap<>(USER_DATA_PATTERNS).keySet());
+            if (!findings.isEmpty()) {
+                run.observe("findings", String.join("\n", findings));
+                return run.fail(findings.size() + " finding(s): " + findings.get(0));
+            }
+            return run.pass("none of " + knownUserValues.keySet() + " nor any e-mail address, TOTP URI or database URL in "
+                    + inventory.size() + " state file(s) or the command line of pid " + pid);
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
+    private static byte[] head(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(MAX_FILE_BYTES);
+        }
+    }
+
+    /** Findings in one text; a match is shown redacted (its first three characters), never in full. */
+    static List<String> scan(String where, String text, Map<String, String> knownUserValues) {
+        List<String> findings = new ArrayList<>();
+        for (Map.Entry<String, String> known : new TreeMap<>(knownUserValues).entrySet()) {
+            if (!known.getValue().isEmpty() && text.contains(known.getValue())) {
+                findings.add(where + " contains the " + known.getKey());
+            }
+        }
+        for (Map.Entry<String, Pattern> pattern : new TreeMap<>(USER_DATA_PATTERNS).entrySet()) {
+            Matcher m = pattern.getValue().matcher(text);
+            if (m.find()) {
+                String match = m.group();
+                findings.add(where + " contains " + pattern.getKey() + " (" + match.substring(0, Math.min(3, match.length()))
+                        + "…)");
+            }
+        }
+        return findings;
+    }
+
+    // ---- (c) invite links are single use ---------------------------------------------------------------
+
+    /** Redeems an invite token the way a browser does (through the edge-proxy). */
+    @FunctionalInterface
+    public interface Redeemer {
+        HttpAnswer redeem(String token) throws Exception;
+    }
+
+    /** PC-03: the same fresh invite redeemed twice: the first answer is 200, the second the neutral 404 body. */
+    public Check inviteLinksAreSingleUse(Redeemer redeemer, String freshToken, String neutralInvalidBody) {
+        Check.Run run = Check.start("PC-03", "Invite links are single use",
+                Control.soc2("CC6.1"), Control.iso27001("A.5.15"), Control.nist("IA-5"));
+        try {
+            HttpAnswer first = redeemer.redeem(freshToken);
+            run.observe("POST /api/v1/enroll/redeem (fresh invite, first use; token not shown)", first.status() + " "
+                    + (first.status() == 200 ? "(enrollment session body not shown)" : first.body()));
+            HttpAnswer second = redeemer.redeem(freshToken);
+            run.observe("POST /api/v1/enroll/redeem (same invite, second use)", second.status() + " "
+                    + (second.status() == 200 ? "(enrollment session body not shown)" : second.body()));
+            return decideSingleUse(run, first, second, neutralInvalidBody);
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
+    static Check decideSingleUse(Check.Run run, HttpAnswer first, HttpAnswer second, String neutralInvalidBody) {
+        if (first.status() != 200) {
+            return run.fail("the first redemption of a fresh invite answered " + first.status() + ", not 200");
+        }
+        if (second.status() == 200) {
+            return run.fail("the second redemption of the same invite was accepted (200): the link is reusable");
+        }
+        if (second.status() != 404 || !second.body().equals(neutralInvalidBody)) {
+            return run.fail("the second redemption answered " + second.status() + " '" + second.body()
+                    + "', not the neutral 404 " + neutralInvalidBody);
+        }
+        return run.pass("first use 200, second use the neutral 404");
+    }
+
+    // ---- (d) TLS on the edge-proxy's public listener --------------------------------------------------
+
+    /** One s_client probe: whether the handshake completed, with which protocol and suite. */
+    record Handshake(CommandResult command, boolean completed, String protocol, String cipher, String verdictLine) {
+    }
+
+    static Handshake probe(int port, String... options) {
+        List<String> line = new ArrayList<>(List.of("timeout", "--kill-after=5", Long.toString(OPENSSL_TIMEOUT.toSeconds()),
+                "openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", "localhost"));
+        line.addAll(List.of(options));
+        CommandResult result = ExternalCommand.run(OPENSSL_TIMEOUT.plusSeconds(15), line);
+        Matcher m = HANDSHAKE.matcher(result.output());
+        if (!m.find()) {
+            String verdict = result.output().lines().filter(l -> l.contains("error") || l.contains("alert")
+                    || l.contains("no protocols") || l.contains("no ciphers")).findFirst().orElse("(no handshake summary line)");
+            return new Handshake(result, false, "(NONE)", "(NONE)", verdict.strip());
+        }
+        boolean completed = !"(NONE)".equals(m.group(3)) && !"0000".equals(m.group(3));
+        return new Handshake(result, completed, m.group(2), m.group(3), m.group().strip());
+    }
+
+    /**
+     * PC-04: TLS 1.0 and 1.1 refused, TLS 1.2 either refused or only with AEAD forward-secret
+     * suites (every other suite offered alone is refused, and the default offer negotiates an AEAD
+     * forward-secret suite), TLS 1.3 accepted.
+     */
+    public Check edgeTlsPolicy(int port) {
+        Check.Run run = Check.start("PC-04", "TLS on the edge-proxy's public listener: only TLS 1.2 (AEAD, forward secret) and 1.3",
+                Control.soc2("CC6.7"), Control.iso27001("A.8.24"), Control.nist("SC-8"));
+        try {
+            List<String> problems = new ArrayList<>();
+            Handshake tls10 = observe(run, probe(port, "-tls1", "-cipher", LEGACY_CLIENT_CIPHERS));
+            if (tls10.completed()) {
+                problems.add("TLS 1.0 accepted (" + tls10.verdictLine() + ")");
+            }
+            Handshake tls11 = observe(run, probe(port, "-tls1_1", "-cipher", LEGACY_CLIENT_CIPHERS));
+            if (tls11.completed()) {
+                problems.add("TLS 1.1 accepted (" + tls11.verdictLine() + ")");
+            }
+            Handshake weak12 = observe(run, probe(port, "-tls1_2", "-cipher", TLS12_WEAK_SUITES));
+            if (weak12.completed()) {
+                problems.add("TLS 1.2 accepted a suite that is not AEAD with forward secrecy: " + weak12.cipher());
+            }
+            Handshake default12 = observe(run, probe(port, "-tls1_2"));
+            if (default12.completed() && !TLS12_AEAD_FORWARD_SECRET.matcher(default12.cipher()).matches()) {
+                problems.add("TLS 1.2 negotiated " + default12.cipher() + ", not an AEAD forward-secret suite");
+            }
+            Handshake tls13 = observe(run, probe(port, "-tls1_3"));
+            if (!tls13.completed() || !"TLSv1.3".equals(tls13.protocol())) {
+                problems.add("TLS 1.3 not accepted (" + tls13.verdictLine() + ")");
+            }
+            if (!problems.isEmpty()) {
+                return run.fail(String.join("; ", problems));
+            }
+            return run.pass("TLS 1.0 and 1.1 refused; TLS 1.2 " + (default12.completed()
+                    ? "negotiates " + default12.cipher() + " and refuses every non-AEAD or non-forward-secret suite"
+                    : "refused") + "; TLS 1.3 accepted (" + tls13.cipher() + ")");
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
+    private static Handshake observe(Check.Run run, Handshake handshake) {
+        run.observe(handshake.command().commandLine() + " </dev/null", "exit " + handshake.command().exitCode()
+                + "\nverdict: " + (handshake.completed() ? "handshake completed" : "refused") + " — "
+                + handshake.verdictLine());
+        return handshake;
+    }
+
+    // ---- (e) the audit chain verifies and an edited record is detected --------------------------------
+
+    /** Runs {@code bin/portcullis-admin ARGS} (bounded by the caller). */
+    @FunctionalInterface
+    public interface AdminCli {
+        CommandResult run(String... arguments) throws Exception;
+    }
+
+    /** Offline verification of one exported file: PASS when the CLI says it is intact (exit 0). */
+    public Check exportedAuditLogVerifies(AdminCli cli, Path export, Path publicKey) {
+        Check.Run run = Check.start("PC-05-file", "An exported audit log verifies offline",
+                Control.soc2("CC7.2"), Control.iso27001("A.8.15"), Control.nist("AU-9"));
+        try {
+            CommandResult verify = cli.run("audit", "verify", "--file", export.toString(), "--public-key", publicKey.toString());
+            run.observe(verify);
+            if (verify.exitCode() == 0 && verify.output().contains("intact")) {
+                return run.pass(export.getFileName() + " verifies: " + lastLine(verify.output()));
+            }
+            return run.fail(export.getFileName() + " does not verify (exit " + verify.exitCode() + "): "
+                    + lastLine(verify.output()));
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
+    /**
+     * PC-05: the live log verifies; an export of it verifies offline; the same export with one
+     * record's action edited by hand fails offline verification at exactly that record's seq.
+     */
+    public Check auditChainIsTamperEvident(AdminCli cli, Path workDirectory) {
+        Check.Run run = Check.start("PC-05", "The audit chain verifies and a hand-edited record is detected",
+                Control.soc2("CC7.2"), Control.iso27001("A.8.15"), Control.nist("AU-9"));
+        try {
+            Files.createDirectories(workDirectory);
+            CommandResult live = cli.run("audit", "verify");
+            run.observe(live);
+            if (live.exitCode() != 0 || !live.output().contains("intact")) {
+                return run.fail("the live audit log does not verify (exit " + live.exitCode() + ")");
+            }
+            Path key = workDirectory.resolve("audit-public-key.pem");
+            Path export = workDirectory.resolve("audit-export.jsonl");
+            run.observe(cli.run("audit", "public-key", "--out", key.toString()));
+            run.observe(cli.run("audit", "export", "--out", export.toString()));
+            if (!Files.isRegularFile(export) || !Files.isRegularFile(key)) {
+                return run.fail("the export or the public key was not written");
+            }
+            Check intact = exportedAuditLogVerifies(cli, export, key);
+            run.observe("offline verification of the export as exported", intact.result() + ": " + intact.reason());
+            if (!intact.passed()) {
+                return run.fail("the unedited export does not verify offline: " + intact.reason());
+            }
+            Path edited = workDirectory.resolve("audit-export-edited.jsonl");
+            Edit edit = editOneRecord(export, edited);
+            if (edit == null) {
+                return run.fail("the export holds no record to edit");
+            }
+            run.observe("hand edit of " + edited.getFileName(), "seq " + edit.seq() + ": \"action\":\"" + edit.before()
+                    + "\" -> \"action\":\"" + edit.after() + "\"");
+            CommandResult verify = cli.run("audit", "verify", "--file", edited.toString(), "--public-key", key.toString());
+            run.observe(verify);
+            if (verify.exitCode() == 0) {
+                return run.fail("the hand-edited export (seq " + edit.seq() + ") verifies as intact: editing is not detected");
+            }
+            if (!verify.output().contains("BROKEN at seq " + edit.seq() + ":")) {
+                return run.fail("the hand-edited export fails (exit " + verify.exitCode() + ") but does not name seq "
+                        + edit.seq() + ": " + lastLine(verify.output()));
+            }
+            return run.pass("live log intact; export verifies offline; editing the action of seq " + edit.seq()
+                    + " is reported as " + lastLine(verify.output()));
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
+    /** One record edited by hand: its seq and its action before and after. */
+    record Edit(long seq, String before, String after) {
+    }
+
+    /** Copies an export, changing the action of the record in the middle of it; null when it has no record. */
+    static Edit editOneRecord(Path export, Path edited) throws IOException {
+        List<String> lines = Files.readAllLines(export, StandardCharsets.UTF_8);
+        List<Integer> records = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (RECORD_SEQ.matcher(lines.get(i)).find() && ACTION.matcher(lines.get(i)).find()) {
+                records.add(i);
+            }
+        }
+        if (records.isEmpty()) {
+            return null;
+        }
+        int index = records.get(records.size() / 2);
+        String line = lines.get(index);
+        Matcher seq = RECORD_SEQ.matcher(line);
+        seq.find();
+        Matcher action = ACTION.matcher(line);
+        action.find();
+        String before = action.group(1);
+        String after = before + ".edited";
+        lines.set(index, line.substring(0, action.start(1)) + after + line.substring(action.end(1)));
+        Files.write(edited, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        return new Edit(Long.parseLong(seq.group(1)), before, after);
+    }
+
+    private static String lastLine(String output) {
+        List<String> lines = output.strip().lines().toList();
+        return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+    }
+}
