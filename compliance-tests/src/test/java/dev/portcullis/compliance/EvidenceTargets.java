@@ -65,6 +65,11 @@ public final class EvidenceTargets implements ParameterResolver {
         }
 
         @Override
+        public Map<String, Integer> controlPorts() {
+            return Map.of("edge-1", deployment.quickstart.edgeControlPort, "gateway-1", deployment.quickstart.gatewayControlPort);
+        }
+
+        @Override
         public Path work() {
             return deployment.work;
         }

@@ -277,6 +277,53 @@ public final class Checks {
         return handshake;
     }
 
+    // ---- (f) mTLS on the components' control listeners -------------------------------------------------
+
+    /** A client-certificate refusal: bad_certificate, unsupported, revoked, expired, unknown, unknown_ca, certificate_required. */
+    private static final Pattern CERTIFICATE_ALERT = Pattern.compile("SSL alert number (42|43|44|45|46|48|116)\\b");
+    /** A listener that does not refuse keeps the connection open; the probe gives up after this. */
+    static final Duration MTLS_PROBE_SECONDS = Duration.ofSeconds(5);
+
+    /**
+     * PC-06: each control listener (a gateway's or an edge-proxy's gRPC port, which only core may
+     * call) refuses a client with no certificate and a client with a certificate of another CA, with
+     * a certificate alert from the server. The probe offers ALPN h2 like gRPC does, so a refusal for
+     * any other reason (no common protocol, say) does not count as a pass.
+     */
+    public Check controlListenersRequireCoresCertificate(Map<String, Integer> listeners, Path rogueCertificate, Path rogueKey) {
+        Check.Run run = Check.start("PC-06", "Control listeners refuse clients without core's certificate (mTLS)",
+                Control.soc2("CC6.1"), Control.iso27001("A.8.5"), Control.nist("SC-8"));
+        try {
+            List<String> problems = new ArrayList<>();
+            for (Map.Entry<String, Integer> listener : listeners.entrySet()) {
+                for (boolean rogue : new boolean[] {false, true}) {
+                    List<String> line = new ArrayList<>(List.of("timeout", "--kill-after=2", Long.toString(MTLS_PROBE_SECONDS.toSeconds()),
+                            "openssl", "s_client", "-connect", "127.0.0.1:" + listener.getValue(), "-alpn", "h2", "-ign_eof"));
+                    if (rogue) {
+                        line.addAll(List.of("-cert", rogueCertificate.toString(), "-key", rogueKey.toString()));
+                    }
+                    CommandResult result = ExternalCommand.run(MTLS_PROBE_SECONDS.plusSeconds(10), line);
+                    Matcher alert = CERTIFICATE_ALERT.matcher(result.output());
+                    String client = rogue ? "a certificate of another CA" : "no client certificate";
+                    String verdict = alert.find() ? "refused with " + alert.group() : "not refused";
+                    run.observe(String.join(" ", line) + " </dev/null  (" + listener.getKey() + ", " + client + ")",
+                            "exit " + result.exitCode() + "\nverdict: " + verdict);
+                    if (!verdict.startsWith("refused")) {
+                        problems.add(listener.getKey() + " accepted a client with " + client);
+                    }
+                }
+            }
+            if (listeners.isEmpty()) {
+                problems.add("no control listener to probe");
+            }
+            return problems.isEmpty()
+                    ? run.pass(listeners.size() + " control listener(s) refused both a client without a certificate and one with a rogue certificate")
+                    : run.fail(String.join("; ", problems));
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
     // ---- (e) the audit chain verifies and an edited record is detected --------------------------------
 
     /** Runs {@code bin/portcullis-admin ARGS} (bounded by the caller). */

@@ -147,6 +147,45 @@ class ChecksCanFailTest {
         assertThat(check.result()).as(check.reason() + "\n" + check.observations()).isEqualTo(Check.Result.PASS);
     }
 
+    // ---- (f) --------------------------------------------------------------------------------------------
+
+    @Test
+    void aControlListenerThatTakesAnyClientFailsTheMtlsCheck(@TempDir Path dir) throws Exception {
+        Check check = mtlsAgainstOpensslServer(dir, false);
+        assertFailedBecause(check, "stand-in accepted a client with no client certificate",
+                "stand-in accepted a client with a certificate of another CA");
+    }
+
+    @Test
+    void aControlListenerThatRequiresItsOwnCasCertificatePassesTheMtlsCheck(@TempDir Path dir) throws Exception {
+        Check check = mtlsAgainstOpensslServer(dir, true);
+        assertThat(check.result()).as(check.reason() + "\n" + check.observations()).isEqualTo(Check.Result.PASS);
+    }
+
+    /** openssl s_server with ALPN h2, requiring a client certificate of its own CA or not; the rogue client has another. */
+    private Check mtlsAgainstOpensslServer(Path dir, boolean requireClientCertificate) throws Exception {
+        for (String name : List.of("server", "rogue")) {
+            CommandResult made = ExternalCommand.run(Duration.ofSeconds(60), "openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", dir.resolve(name + ".key").toString(),
+                    "-out", dir.resolve(name + ".pem").toString(), "-subj", "/CN=" + name, "-days", "1");
+            assertThat(made.exitCode()).as(made.output()).isZero();
+        }
+        int port = freePort();
+        List<String> line = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
+                "-cert", dir.resolve("server.pem").toString(), "-key", dir.resolve("server.key").toString(), "-alpn", "h2", "-quiet"));
+        if (requireClientCertificate) {
+            line.addAll(List.of("-Verify", "1", "-verify_return_error", "-CAfile", dir.resolve("server.pem").toString()));
+        }
+        Process server = start(line);
+        try {
+            awaitListening(server, port);
+            return checks.controlListenersRequireCoresCertificate(Map.of("stand-in", port),
+                    dir.resolve("rogue.pem"), dir.resolve("rogue.key"));
+        } finally {
+            ExternalCommand.kill(server);
+        }
+    }
+
     private Check againstOpensslServer(Path dir, String... options) throws Exception {
         Path key = dir.resolve("key.pem");
         Path cert = dir.resolve("cert.pem");

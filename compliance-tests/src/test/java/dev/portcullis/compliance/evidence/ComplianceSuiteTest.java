@@ -6,6 +6,7 @@ import dev.portcullis.compliance.EvidenceTargets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The compliance evidence suite, first slice: five checks against the shared quickstart deployment,
+ * The compliance evidence suite, first slice: six checks against the shared quickstart deployment,
  * written as an evidence report to {@code compliance-tests/<build dir>/evidence/compliance/}.
  * Every check is first run and recorded, then the test asserts they all passed, so a failing
  * control still leaves a report that says which one and why.
@@ -57,6 +58,14 @@ class ComplianceSuiteTest {
         results.add(checks.edgeHoldsNoUserDataOrSecrets(deployment.edgeState(), deployment.pid("edge-1"), userValues));
 
         results.add(checks.edgeTlsPolicy(deployment.edgePublicPort()));
+
+        Path rogue = Files.createDirectories(deployment.work().resolve("evidence-rogue-client"));
+        CommandResult made = ExternalCommand.run(Duration.ofSeconds(60), "openssl", "req", "-x509", "-newkey", "ec",
+                "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", rogue.resolve("key.pem").toString(),
+                "-out", rogue.resolve("cert.pem").toString(), "-subj", "/CN=core", "-days", "1");
+        assertThat(made.exitCode()).as("a rogue client certificate (its own CA, CN=core): " + made.output()).isZero();
+        results.add(checks.controlListenersRequireCoresCertificate(deployment.controlPorts(), rogue.resolve("cert.pem"),
+                rogue.resolve("key.pem")));
 
         results.add(checks.auditChainIsTamperEvident(deployment::admin, deployment.work().resolve("evidence-audit")));
 

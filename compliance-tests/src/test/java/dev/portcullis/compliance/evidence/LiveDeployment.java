@@ -1,6 +1,7 @@
 package dev.portcullis.compliance.evidence;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The shared quickstart deployment as the evidence suite sees it (resolved as a test parameter by
@@ -17,6 +18,9 @@ public interface LiveDeployment {
     int adminPort();
 
     int edgePublicPort();
+
+    /** The control (gRPC, mTLS) ports of edge-1 and gateway-1, by component name. */
+    Map<String, Integer> controlPorts();
 
     /** The deployment's own working directory (for scratch files of a check). */
     Path work();
