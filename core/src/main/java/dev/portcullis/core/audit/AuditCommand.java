@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.micronaut.serde.ObjectMapper;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -289,24 +290,52 @@ public final class AuditCommand implements Runnable {
                 Socket socket = AuditSyslog.connect(host, port, Optional.ofNullable(trust));
                 return new Destination(socket.getOutputStream(), (tls ? "tls://" : "tcp://") + tcp, socket);
             }
-            PrintWriter stdout = parent.out();
-            OutputStream toWriter = new OutputStream() {
-                @Override
-                public void write(int b) {
-                    throw new UnsupportedOperationException("whole entries only");
-                }
-
-                @Override
-                public void write(byte[] bytes, int offset, int length) {
-                    stdout.print(new String(bytes, offset, length, StandardCharsets.UTF_8));
-                }
-
-                @Override
-                public void flush() {
-                    stdout.flush();
-                }
-            };
+            LinesToWriter toWriter = new LinesToWriter(parent.out());
             return new Destination(toWriter, "stdout", toWriter);
+        }
+
+        /**
+         * The export's UTF-8 bytes onto the command's writer, a whole line at a time: a newline byte
+         * never occurs inside a multi-byte UTF-8 sequence, so every line decodes on its own.
+         */
+        private static final class LinesToWriter extends OutputStream {
+            private final PrintWriter out;
+            private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+            LinesToWriter(PrintWriter out) {
+                this.out = out;
+            }
+
+            @Override
+            public void write(int b) {
+                pending.write(b);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                pending.write(bytes, offset, length);
+            }
+
+            @Override
+            public void flush() {
+                byte[] bytes = pending.toByteArray();
+                int end = bytes.length;
+                while (end > 0 && bytes[end - 1] != '\n') {
+                    end--;
+                }
+                out.print(new String(bytes, 0, end, StandardCharsets.UTF_8));
+                pending.reset();
+                pending.write(bytes, end, bytes.length - end);
+                out.flush();
+            }
+
+            @Override
+            public void close() {
+                flush();
+                out.print(pending.toString(StandardCharsets.UTF_8));
+                pending.reset();
+                out.flush();
+            }
         }
 
         private static final class Summary {

@@ -78,6 +78,23 @@ class AuditCommandTest {
     }
 
     @Test
+    void anExportToStdoutCarriesTheSameLinesAsAFileExportIncludingNonAsciiText() throws Exception {
+        core.context.getBean(AuditLog.class).append(AuditEvent.of("admin:zoë", "user.created", "user:jürgen-ß-✓",
+                AuditEvent.Outcome.SUCCESS));
+        core.context.getBean(AuditLog.class).sync();
+        Path export = work.resolve("stdout-compare.jsonl");
+
+        Run toFile = cli("audit", "export", "--out", export.toString());
+        Run toStdout = cli("audit", "export");
+
+        assertThat(toFile.exitCode()).as(toFile.err()).isZero();
+        assertThat(toStdout.exitCode()).as(toStdout.err()).isZero();
+        List<String> fileRecords = Files.readString(export).lines().filter(l -> l.startsWith("{\"type\":\"record\"")).toList();
+        List<String> printedRecords = toStdout.out().lines().filter(l -> l.startsWith("{\"type\":\"record\"")).toList();
+        assertThat(printedRecords).isEqualTo(fileRecords).anySatisfy(line -> assertThat(line).contains("user:jürgen-ß-✓"));
+    }
+
+    @Test
     void anExportAndThePublicKeyVerifyOfflineAndAnEditedExportExitsWithBroken() throws Exception {
         Path key = work.resolve("audit.pem");
         Path export = work.resolve("audit.jsonl");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portcullis.core.audit.AuditVerification.Problem;
 import dev.portcullis.core.error.StartupRefusedException;
+import dev.portcullis.core.link.Eventually;
 import dev.portcullis.pki.authority.MasterKey;
 import dev.portcullis.pki.authority.Sealer;
 import java.nio.charset.StandardCharsets;
@@ -85,8 +86,7 @@ class CheckpointAndKeyTest {
 
         audit.checkpointer.start(AuditCheckpointer.MIN_INTERVAL);
 
-        Poll.until("a checkpoint signed by the timer", Duration.ofSeconds(20),
-                () -> audit.checkpointer.latest().isPresent());
+        Eventually.await("a checkpoint signed by the timer", () -> audit.checkpointer.latest().isPresent());
         assertThat(audit.checkpointer.latest().orElseThrow().seq()).isEqualTo(1);
         assertThatThrownBy(() -> new AuditCheckpointer(audit.database, audit.log, audit.key, audit.clock)
                 .start(Duration.ofMillis(60))).isInstanceOf(IllegalArgumentException.class);

@@ -5,22 +5,22 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Bounded polling for asynchronous outcomes; fails with a description of what never happened. */
-final class Eventually {
+public final class Eventually {
 
-    static final Duration DEFAULT = Duration.ofSeconds(20);
+    public static final Duration DEFAULT = Duration.ofSeconds(20);
 
     private Eventually() {
     }
 
-    static void await(String what, BooleanSupplier condition) {
+    public static void await(String what, BooleanSupplier condition) {
         await(what, DEFAULT, condition, () -> "");
     }
 
-    static void await(String what, BooleanSupplier condition, Supplier<String> diagnostics) {
+    public static void await(String what, BooleanSupplier condition, Supplier<String> diagnostics) {
         await(what, DEFAULT, condition, diagnostics);
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> diagnostics) {
+    public static void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> diagnostics) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {
@@ -38,7 +38,7 @@ final class Eventually {
     }
 
     /** Asserts that a condition stays false for the given time. */
-    static void never(String what, Duration during, BooleanSupplier condition) {
+    public static void never(String what, Duration during, BooleanSupplier condition) {
         long deadline = System.nanoTime() + during.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {
