@@ -176,8 +176,8 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "unlock", description = "Lift a user's tunnel-MFA lockout after too many failed second factors "
-            + "(their devices and source addresses keep their own counts).")
+    @Command(name = "unlock", description = "Lift a user's tunnel-MFA lockout after too many failed second factors, "
+            + "and their devices' (source addresses keep their own counts).")
     static final class Unlock implements Callable<Integer> {
         @ParentCommand
         UserCommand parent;
