@@ -140,7 +140,7 @@ final class EdgeClient {
         SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
         try {
             socket.bind(new InetSocketAddress(source, 0));
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+            socket.connect(new InetSocketAddress(target(host), port), 5_000);
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             socket.setTcpNoDelay(true);
             socket.startHandshake();
@@ -316,6 +316,11 @@ final class EdgeClient {
         }
     }
 
+    /** The address a host name of this client stands for: "localhost" is loopback, anything else an IP literal. */
+    private static InetAddress target(String host) throws IOException {
+        return "localhost".equals(host) ? InetAddress.getLoopbackAddress() : InetAddress.getByName(host);
+    }
+
     /** A TLS context that accepts a server chain only if one of its certificates has this pin. */
     static SSLContext pinned(String pinBase64Url) {
         return context(new PinningTrustManager(pinBase64Url, null));
@@ -326,11 +331,16 @@ final class EdgeClient {
      * checks it against a pin it got elsewhere, such as an invite link).
      */
     static List<X509Certificate> presentedChain(int port) throws IOException {
+        return presentedChain("localhost", port);
+    }
+
+    /** The same for a server at {@code host} ("localhost" is 127.0.0.1; otherwise an IP address). */
+    static List<X509Certificate> presentedChain(String host, int port) throws IOException {
         List<X509Certificate> seen = new ArrayList<>();
         SSLContext context = context(new PinningTrustManager(null, seen));
         try (Socket plain = new Socket()) {
-            plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, "localhost", port, false)) {
+            plain.connect(new InetSocketAddress(target(host), port), 5_000);
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, false)) {
                 socket.setSoTimeout(10_000);
                 socket.startHandshake();
             }

@@ -1,0 +1,107 @@
+package dev.portcullis.compliance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.compliance.evidence.Check;
+import dev.portcullis.compliance.evidence.EvidenceReport;
+import dev.portcullis.compliance.evidence.HttpAnswer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every evidence check can fail: a throwaway {@link SegmentedDeployment} has each control broken
+ * in turn, the way an operator's mistake, a bug or an attacker would break it, and the same check
+ * the compliance suite runs ({@link SegmentedEvidence}) must then report FAIL for that control.
+ * The failing report is kept too ({@code evidence/compliance-broken/}), so an auditor can see what
+ * a failed control looks like.
+ */
+class BrokenControlsTest {
+
+    private static final String USER = "broken-auditee";
+    private static final String EMAIL = "broken.auditee@example.com";
+
+    @Test
+    void eachCheckFailsWhenItsControlIsBrokenInAThrowawayDeployment() throws Exception {
+        // Broken from the start: core's admin API on the private zone's address instead of loopback. Core
+        // allows that (it is a private address), but then core has a socket other zones can reach.
+        try (SegmentedDeployment deployment = SegmentedDeployment.start(
+                new SegmentedDeployment.Options("broken", "10.76", "10.75.0", true))) {
+            SegmentedEvidence evidence = new SegmentedEvidence(deployment);
+            Map<String, Check> results = new LinkedHashMap<>();
+
+            results.put("core's admin API bound to the private zone's address", evidence.coreSockets());
+
+            // PC-03: the invite's use is undone in the database after the first redemption, as a core that
+            // forgot to mark it used would leave it.
+            deployment.addUser(USER, EMAIL, "Broken Auditee");
+            String token = deployment.invite(USER).token();
+            SegmentedEvidence.Redemptions redemptions = evidence.new Redemptions();
+            results.put("the invite's use undone in the database between the two redemptions",
+                    evidence.checks.inviteLinksAreSingleUse(fresh -> {
+                        HttpAnswer answer = redemptions.redeem(fresh);
+                        forgetRedemption(deployment, fresh);
+                        return answer;
+                    }, token, EnrollmentDeployment.INVALID_INVITE_BODY));
+
+            // PC-02: the edge-proxy caches what it saw of a user on disk.
+            Map<String, String> userValues = new LinkedHashMap<>();
+            userValues.put("user e-mail", EMAIL);
+            userValues.putAll(evidence.enrollUpToTotp(redemptions.answers.get(0)));
+            Path cache = Files.createDirectories(deployment.edgeState().resolve("cache"));
+            Files.writeString(cache.resolve("enrollments.json"), "{\"email\":\"" + EMAIL + "\",\"totp\":\""
+                    + userValues.get("TOTP secret") + "\"}\n");
+            results.put("the edge-proxy caches a user's e-mail and TOTP secret in its state directory",
+                    evidence.edgeHoldsNoUserData(userValues));
+
+            // PC-05: someone with access to the database edits an audit record.
+            long edited = editAuditRecord(deployment);
+            results.put("audit record " + edited + " edited in the database", evidence.auditChain(deployment.work.resolve("broken-audit")));
+
+            List<Check> checks = new ArrayList<>(results.values());
+            EvidenceReport report = EvidenceReport.of("Portcullis compliance evidence: the throwaway deployment with each control broken",
+                    ComplianceEvidenceTest.versions(deployment), checks);
+            Path dir = Browser.evidenceDirectory("compliance-broken");
+            report.write(dir);
+            results.forEach((broken, check) -> System.out.println(broken + " -> " + check.id() + " " + check.result() + ": "
+                    + check.reason()));
+
+            results.forEach((broken, check) -> assertThat(check.result())
+                    .as(check.id() + " with " + broken + ": " + check.reason() + " (" + dir.resolve(EvidenceReport.HTML_FILE) + ")")
+                    .isEqualTo(Check.Result.FAIL));
+            assertThat(results.values().stream().map(Check::id).distinct().toList())
+                    .as("every check of the suite was broken once")
+                    .containsExactlyInAnyOrder("PC-01", "PC-02", "PC-03", "PC-05");
+        }
+    }
+
+    /** Sets the invite's {@code redeemed_at} back to NULL (its key is the SHA-256 of the token's 32 bytes). */
+    private static void forgetRedemption(SegmentedDeployment deployment, String token) throws Exception {
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest(java.util.Base64.getUrlDecoder().decode(token));
+        try (java.sql.Connection db = deployment.database();
+             java.sql.PreparedStatement undo = db.prepareStatement("UPDATE invites SET redeemed_at = NULL WHERE token_hash = ?")) {
+            undo.setBytes(1, hash);
+            assertThat(undo.executeUpdate()).as("the invite's row").isEqualTo(1);
+        }
+    }
+
+    /** Changes the action of the audit record in the middle of the chain, in place; returns its seq. */
+    private static long editAuditRecord(SegmentedDeployment deployment) throws Exception {
+        try (java.sql.Connection db = deployment.database();
+             java.sql.Statement edit = db.createStatement()) {
+            try (java.sql.ResultSet middle = edit.executeQuery("SELECT max(seq) / 2 FROM audit_records")) {
+                middle.next();
+                long seq = middle.getLong(1);
+                assertThat(edit.executeUpdate("UPDATE audit_records SET action = action || '.edited' WHERE seq = " + seq))
+                        .isEqualTo(1);
+                return seq;
+            }
+        }
+    }
+}
