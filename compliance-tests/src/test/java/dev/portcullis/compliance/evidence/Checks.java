@@ -22,8 +22,6 @@ import java.util.stream.Stream;
  */
 public final class Checks {
 
-    /** A handshake that does not finish in this time is reported as such (the probe never hangs the suite). */
-    static final Duration OPENSSL_TIMEOUT = Duration.ofSeconds(20);
     /** The admin CLI starts a JVM; verify and export of a test deployment's log finish well inside this. */
     static final Duration CLI_TIMEOUT = Duration.ofMinutes(3);
     /** The edge's state is a few PEM files; anything larger than this is itself a finding worth reading in full. */
@@ -38,16 +36,6 @@ public final class Checks {
             "a JDBC URL", Pattern.compile("jdbc:", Pattern.CASE_INSENSITIVE),
             "a PostgreSQL URL", Pattern.compile("postgres(ql)?://", Pattern.CASE_INSENSITIVE));
 
-    /** OpenSSL's s_client summary line, e.g. "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384" or "New, (NONE), Cipher is (NONE)". */
-    private static final Pattern HANDSHAKE = Pattern.compile("(?m)^(New|Reused), (\\S+), Cipher is (\\S+)");
-    /** TLS 1.2 suites with forward secrecy (ephemeral (EC)DH) and an AEAD cipher, by OpenSSL name. */
-    private static final Pattern TLS12_AEAD_FORWARD_SECRET =
-            Pattern.compile("^(ECDHE|DHE)-(RSA|ECDSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305|AES(128|256)-CCM.*)$");
-    /** Every TLS 1.2 suite OpenSSL knows except the AEAD forward-secret ones; SECLEVEL=0 so the client itself refuses nothing. */
-    static final String TLS12_WEAK_SUITES =
-            "ALL:COMPLEMENTOFALL:!ECDHE+AESGCM:!DHE+AESGCM:!ECDHE+CHACHA20:!DHE+CHACHA20:!ECDHE+AESCCM:!DHE+AESCCM:@SECLEVEL=0";
-    /** OpenSSL 3 refuses TLS 1.0/1.1 at its default security level; the probe must offer them for real. */
-    static final String LEGACY_CLIENT_CIPHERS = "ALL:@SECLEVEL=0";
     private static final Pattern RECORD_SEQ = Pattern.compile("^\\{\"type\":\"record\",\"seq\":(\\d+),");
     private static final Pattern ACTION = Pattern.compile("\"action\":\"([^\"\\\\]*)\"");
 
@@ -208,74 +196,7 @@ public final class Checks {
         return run.pass("first use 200, second use the neutral 404");
     }
 
-    // ---- (d) TLS on the edge-proxy's public listener --------------------------------------------------
-
-    /** One s_client probe: whether the handshake completed, with which protocol and suite. */
-    record Handshake(CommandResult command, boolean completed, String protocol, String cipher, String verdictLine) {
-    }
-
-    static Handshake probe(int port, String... options) {
-        List<String> line = new ArrayList<>(List.of("timeout", "--kill-after=5", Long.toString(OPENSSL_TIMEOUT.toSeconds()),
-                "openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", "localhost"));
-        line.addAll(List.of(options));
-        CommandResult result = ExternalCommand.run(OPENSSL_TIMEOUT.plusSeconds(15), line);
-        Matcher m = HANDSHAKE.matcher(result.output());
-        if (!m.find()) {
-            String verdict = result.output().lines().filter(l -> l.contains("error") || l.contains("alert")
-                    || l.contains("no protocols") || l.contains("no ciphers")).findFirst().orElse("(no handshake summary line)");
-            return new Handshake(result, false, "(NONE)", "(NONE)", verdict.strip());
-        }
-        boolean completed = !"(NONE)".equals(m.group(3)) && !"0000".equals(m.group(3));
-        return new Handshake(result, completed, m.group(2), m.group(3), m.group().strip());
-    }
-
-    /**
-     * PC-04: TLS 1.0 and 1.1 refused, TLS 1.2 either refused or only with AEAD forward-secret
-     * suites (every other suite offered alone is refused, and the default offer negotiates an AEAD
-     * forward-secret suite), TLS 1.3 accepted.
-     */
-    public Check edgeTlsPolicy(int port) {
-        Check.Run run = Check.start("PC-04", "TLS on the edge-proxy's public listener: only TLS 1.2 (AEAD, forward secret) and 1.3",
-                Control.soc2("CC6.7"), Control.iso27001("A.8.24"), Control.nist("SC-8"));
-        try {
-            List<String> problems = new ArrayList<>();
-            Handshake tls10 = observe(run, probe(port, "-tls1", "-cipher", LEGACY_CLIENT_CIPHERS));
-            if (tls10.completed()) {
-                problems.add("TLS 1.0 accepted (" + tls10.verdictLine() + ")");
-            }
-            Handshake tls11 = observe(run, probe(port, "-tls1_1", "-cipher", LEGACY_CLIENT_CIPHERS));
-            if (tls11.completed()) {
-                problems.add("TLS 1.1 accepted (" + tls11.verdictLine() + ")");
-            }
-            Handshake weak12 = observe(run, probe(port, "-tls1_2", "-cipher", TLS12_WEAK_SUITES));
-            if (weak12.completed()) {
-                problems.add("TLS 1.2 accepted a suite that is not AEAD with forward secrecy: " + weak12.cipher());
-            }
-            Handshake default12 = observe(run, probe(port, "-tls1_2"));
-            if (default12.completed() && !TLS12_AEAD_FORWARD_SECRET.matcher(default12.cipher()).matches()) {
-                problems.add("TLS 1.2 negotiated " + default12.cipher() + ", not an AEAD forward-secret suite");
-            }
-            Handshake tls13 = observe(run, probe(port, "-tls1_3"));
-            if (!tls13.completed() || !"TLSv1.3".equals(tls13.protocol())) {
-                problems.add("TLS 1.3 not accepted (" + tls13.verdictLine() + ")");
-            }
-            if (!problems.isEmpty()) {
-                return run.fail(String.join("; ", problems));
-            }
-            return run.pass("TLS 1.0 and 1.1 refused; TLS 1.2 " + (default12.completed()
-                    ? "negotiates " + default12.cipher() + " and refuses every non-AEAD or non-forward-secret suite"
-                    : "refused") + "; TLS 1.3 accepted (" + tls13.cipher() + ")");
-        } catch (Exception e) {
-            return run.error(e);
-        }
-    }
-
-    private static Handshake observe(Check.Run run, Handshake handshake) {
-        run.observe(handshake.command().commandLine() + " </dev/null", "exit " + handshake.command().exitCode()
-                + "\nverdict: " + (handshake.completed() ? "handshake completed" : "refused") + " — "
-                + handshake.verdictLine());
-        return handshake;
-    }
+    // ---- (d) TLS on every listener: PC-04 is NetworkChecks.tlsPolicy (it probes from a Vantage) --------
 
     // ---- (f) mTLS on the components' control listeners -------------------------------------------------
 
@@ -291,23 +212,32 @@ public final class Checks {
      * any other reason (no common protocol, say) does not count as a pass.
      */
     public Check controlListenersRequireCoresCertificate(Map<String, Integer> listeners, Path rogueCertificate, Path rogueKey) {
+        Map<String, String> addresses = new TreeMap<>();
+        listeners.forEach((name, port) -> addresses.put(name, "127.0.0.1:" + port));
+        return controlListenersRequireCoresCertificate(Vantage.host(), addresses, rogueCertificate, rogueKey);
+    }
+
+    /** The same, probing from {@code from} each listener at its {@code host:port} (listener name → address). */
+    public Check controlListenersRequireCoresCertificate(Vantage from, Map<String, String> listeners, Path rogueCertificate,
+                                                         Path rogueKey) {
         Check.Run run = Check.start("PC-06", "Control listeners refuse clients without core's certificate (mTLS)",
                 Control.soc2("CC6.1"), Control.iso27001("A.8.5"), Control.nist("SC-8"));
         try {
             List<String> problems = new ArrayList<>();
-            for (Map.Entry<String, Integer> listener : listeners.entrySet()) {
+            for (Map.Entry<String, String> listener : new TreeMap<>(listeners).entrySet()) {
                 for (boolean rogue : new boolean[] {false, true}) {
-                    List<String> line = new ArrayList<>(List.of("timeout", "--kill-after=2", Long.toString(MTLS_PROBE_SECONDS.toSeconds()),
-                            "openssl", "s_client", "-connect", "127.0.0.1:" + listener.getValue(), "-alpn", "h2", "-ign_eof"));
+                    List<String> probe = new ArrayList<>(List.of("timeout", "--kill-after=2", Long.toString(MTLS_PROBE_SECONDS.toSeconds()),
+                            "openssl", "s_client", "-connect", listener.getValue(), "-alpn", "h2", "-ign_eof"));
                     if (rogue) {
-                        line.addAll(List.of("-cert", rogueCertificate.toString(), "-key", rogueKey.toString()));
+                        probe.addAll(List.of("-cert", rogueCertificate.toString(), "-key", rogueKey.toString()));
                     }
+                    List<String> line = from.command(probe);
                     CommandResult result = ExternalCommand.run(MTLS_PROBE_SECONDS.plusSeconds(10), line);
                     Matcher alert = CERTIFICATE_ALERT.matcher(result.output());
                     String client = rogue ? "a certificate of another CA" : "no client certificate";
                     String verdict = alert.find() ? "refused with " + alert.group() : "not refused";
-                    run.observe(String.join(" ", line) + " </dev/null  (" + listener.getKey() + ", " + client + ")",
-                            "exit " + result.exitCode() + "\nverdict: " + verdict);
+                    run.observe(String.join(" ", line) + " </dev/null  (" + listener.getKey() + ", " + client + ", from "
+                            + from.name() + ")", "exit " + result.exitCode() + "\nverdict: " + verdict);
                     if (!verdict.startsWith("refused")) {
                         problems.add(listener.getKey() + " accepted a client with " + client);
                     }
@@ -319,6 +249,58 @@ public final class Checks {
             return problems.isEmpty()
                     ? run.pass(listeners.size() + " control listener(s) refused both a client without a certificate and one with a rogue certificate")
                     : run.fail(String.join("; ", problems));
+        } catch (Exception e) {
+            return run.error(e);
+        }
+    }
+
+    // ---- (g) every listening socket of the deployment is accounted for ---------------------------------
+
+    /**
+     * PC-12: every listening TCP socket and bound UDP socket of the deployment's processes (each
+     * component with its child processes: core's PostgreSQL, the gateway's wireguard-go) is one of:
+     * loopback only; a TLS listener the TLS check probed ({@code tlsProbed}, as "host:port"); or the
+     * WireGuard port ({@code wireGuardUdpPorts}). Anything else is a listener nobody checked, and fails.
+     *
+     * @param processes component name → the pids of it and its children
+     */
+    public Check everyListeningSocketIsAccountedFor(Map<String, List<Long>> processes, java.util.Set<String> tlsProbed,
+                                                    java.util.Set<Integer> wireGuardUdpPorts) {
+        Check.Run run = Check.start("PC-12", "Every listening socket of the deployment is loopback-only, a TLS listener PC-04 probed, or WireGuard",
+                Control.soc2("CC6.6"), Control.iso27001("A.8.20"), Control.nist("CM-7"));
+        try {
+            List<String> unaccounted = new ArrayList<>();
+            int count = 0;
+            for (Map.Entry<String, List<Long>> component : new TreeMap<>(processes).entrySet()) {
+                List<String> lines = new ArrayList<>();
+                for (long pid : component.getValue()) {
+                    for (Listener listener : sockets.listening(pid)) {
+                        count++;
+                        String socket = listener.protocol() + " " + listener.hostAndPort();
+                        String verdict;
+                        if (listener.address().isLoopbackAddress()) {
+                            verdict = "loopback only";
+                        } else if (listener.protocol().startsWith("tcp") && tlsProbed.contains(listener.hostAndPort())) {
+                            verdict = "TLS listener, probed by PC-04";
+                        } else if (listener.protocol().startsWith("udp") && wireGuardUdpPorts.contains(listener.port())) {
+                            verdict = "WireGuard (answers only the keys of admitted peers: PC-08)";
+                        } else {
+                            verdict = "NOT ACCOUNTED FOR";
+                            unaccounted.add(component.getKey() + " (pid " + pid + ") " + socket);
+                        }
+                        lines.add("pid " + pid + ": " + socket + " -> " + verdict);
+                    }
+                }
+                run.observe("sockets of " + component.getKey() + " (pids " + component.getValue()
+                        + "; /proc/PID/fd and /proc/PID/net/{tcp,tcp6,udp,udp6})", lines.isEmpty() ? "(none)" : String.join("\n", lines));
+            }
+            if (processes.isEmpty() || count == 0) {
+                return run.fail("no socket found in " + processes.keySet() + ": wrong processes, or they are not running");
+            }
+            if (!unaccounted.isEmpty()) {
+                return run.fail(unaccounted.size() + " socket(s) neither loopback, a probed TLS listener nor WireGuard: " + unaccounted);
+            }
+            return run.pass(count + " socket(s) of " + processes.keySet() + ": each loopback only, a TLS listener PC-04 probed, or WireGuard");
         } catch (Exception e) {
             return run.error(e);
         }

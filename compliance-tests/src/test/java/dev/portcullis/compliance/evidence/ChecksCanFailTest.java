@@ -127,25 +127,7 @@ class ChecksCanFailTest {
         assertThat(check.result()).as(check.reason()).isEqualTo(Check.Result.PASS);
     }
 
-    // ---- (d) --------------------------------------------------------------------------------------------
-
-    @Test
-    void aServerAcceptingTls10FailsTheTlsCheck(@TempDir Path dir) throws Exception {
-        Check check = againstOpensslServer(dir, "-tls1", "-cipher", "ALL:@SECLEVEL=0");
-        assertFailedBecause(check, "TLS 1.0 accepted", "TLS 1.3 not accepted");
-    }
-
-    @Test
-    void aServerAcceptingTls12WithAes128ShaFailsTheTlsCheck(@TempDir Path dir) throws Exception {
-        Check check = againstOpensslServer(dir, "-tls1_2", "-cipher", "AES128-SHA:@SECLEVEL=0");
-        assertFailedBecause(check, "TLS 1.2 accepted a suite that is not AEAD with forward secrecy: AES128-SHA");
-    }
-
-    @Test
-    void aServerWithTls13AndAeadForwardSecretTls12PassesTheTlsCheck(@TempDir Path dir) throws Exception {
-        Check check = againstOpensslServer(dir, "-cipher", "ECDHE+AESGCM:ECDHE+CHACHA20");
-        assertThat(check.result()).as(check.reason() + "\n" + check.observations()).isEqualTo(Check.Result.PASS);
-    }
+    // ---- (d) TLS on every listener: NetworkChecksCanFailTest --------------------------------------------
 
     // ---- (f) --------------------------------------------------------------------------------------------
 
@@ -181,25 +163,6 @@ class ChecksCanFailTest {
             awaitListening(server, port);
             return checks.controlListenersRequireCoresCertificate(Map.of("stand-in", port),
                     dir.resolve("rogue.pem"), dir.resolve("rogue.key"));
-        } finally {
-            ExternalCommand.kill(server);
-        }
-    }
-
-    private Check againstOpensslServer(Path dir, String... options) throws Exception {
-        Path key = dir.resolve("key.pem");
-        Path cert = dir.resolve("cert.pem");
-        CommandResult made = ExternalCommand.run(Duration.ofSeconds(60), "openssl", "req", "-x509", "-newkey", "rsa:2048",
-                "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-subj", "/CN=localhost", "-days", "1");
-        assertThat(made.exitCode()).as(made.output()).isZero();
-        int port = freePort();
-        List<String> line = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
-                "-cert", cert.toString(), "-key", key.toString(), "-quiet"));
-        line.addAll(List.of(options));
-        Process server = start(line);
-        try {
-            awaitListening(server, port);
-            return checks.edgeTlsPolicy(port);
         } finally {
             ExternalCommand.kill(server);
         }
