@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portcullis.compliance.evidence.Check;
 import dev.portcullis.compliance.evidence.EvidenceReport;
 import dev.portcullis.compliance.evidence.HttpAnswer;
+import dev.portcullis.compliance.evidence.NetworkChecks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ class BrokenControlsTest {
 
     private static final String USER = "broken-auditee";
     private static final String EMAIL = "broken.auditee@example.com";
+    private static final int LEGACY_FRONT_PORT = 9443;
+    private static final int OPEN_CONTROL_PORT = 7445;
 
     @Test
     void eachCheckFailsWhenItsControlIsBrokenInAThrowawayDeployment() throws Exception {
@@ -37,6 +40,28 @@ class BrokenControlsTest {
             Map<String, Check> results = new LinkedHashMap<>();
 
             results.put("core's admin API bound to the private zone's address", evidence.coreSockets());
+            results.put("core's admin API bound to the private zone's address, scanned from the internet",
+                    evidence.scanFromTheInternet());
+            results.put("core's admin API bound to the private zone's address, a socket no other check covers",
+                    evidence.socketInventory(evidence.tlsListeners()));
+
+            // PC-04: a legacy TLS terminator in front of the edge-proxy's public HTTPS (TLS 1.0, every suite).
+            String legacy = deployment.tlsFront("legacy-public", deployment.dmzPublicAddress, LEGACY_FRONT_PORT,
+                    deployment.dmzPublicAddress + ":" + SegmentedDeployment.EDGE_PUBLIC_PORT,
+                    "verify=0", "cipher=ALL:@SECLEVEL=0", "openssl-min-proto-version=TLS1");
+            List<NetworkChecks.TlsListener> withFront = new ArrayList<>(evidence.tlsListeners());
+            withFront.add(new NetworkChecks.TlsListener("public HTTPS through the operator's TLS terminator", evidence.internet(),
+                    deployment.dmzPublicAddress, LEGACY_FRONT_PORT));
+            results.put("a TLS 1.0 terminator (" + legacy + ") in front of the edge-proxy's public HTTPS",
+                    NetworkChecks.tlsPolicy(withFront));
+
+            // PC-06: the gateway's control port offered through a TLS terminator that asks for no client certificate.
+            String open = deployment.tlsFront("open-control", deployment.dmzPrivateAddress, OPEN_CONTROL_PORT,
+                    deployment.dmzPrivateAddress + ":" + SegmentedDeployment.GATEWAY_CONTROL_PORT, "verify=0");
+            Map<String, String> controls = new LinkedHashMap<>(evidence.controlListeners());
+            controls.put("gateway control through a TLS terminator", open);
+            results.put("the gateway's control port behind a terminator (" + open + ") that asks for no client certificate",
+                    evidence.controlListeners(controls));
 
             // PC-03: the invite's use is undone in the database after the first redemption, as a core that
             // forgot to mark it used would leave it.
@@ -77,7 +102,7 @@ class BrokenControlsTest {
                     .isEqualTo(Check.Result.FAIL));
             assertThat(results.values().stream().map(Check::id).distinct().toList())
                     .as("every check of the suite was broken once")
-                    .containsExactlyInAnyOrder("PC-01", "PC-02", "PC-03", "PC-05");
+                    .containsExactlyInAnyOrder("PC-01", "PC-02", "PC-03", "PC-04", "PC-05", "PC-06", "PC-07", "PC-12");
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.compliance.evidence.Check;
 import dev.portcullis.compliance.evidence.EvidenceReport;
+import dev.portcullis.compliance.evidence.TunnelChecks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ class ComplianceEvidenceTest {
 
     static final String USER = "evidence-auditee";
     static final String EMAIL = "evidence.auditee@example.com";
+    static final String DEVICE_USER = "dana";
+    static final String DEVICE_EMAIL = "dana@example.com";
 
     @Test
     void everyControlHoldsOnTheSegmentedDeploymentAndTheEvidenceReportIsFiled() throws Exception {
@@ -35,6 +38,10 @@ class ComplianceEvidenceTest {
             List<Check> results = new ArrayList<>();
 
             results.add(evidence.coreSockets());
+            results.add(evidence.scanFromTheInternet());
+            results.add(evidence.tls());
+            results.add(evidence.controlListeners(evidence.controlListeners()));
+            results.add(evidence.socketInventory(evidence.tlsListeners()));
 
             deployment.addUser(USER, EMAIL, "Evidence Auditee");
             String token = deployment.invite(USER).token();
@@ -47,6 +54,13 @@ class ComplianceEvidenceTest {
             userValues.putAll(evidence.enrollUpToTotp(redemptions.answers.get(0)));
             results.add(evidence.edgeHoldsNoUserData(userValues));
 
+            SegmentedDevice laptop = SegmentedDevice.enroll(deployment, DEVICE_USER, DEVICE_EMAIL);
+            results.add(TunnelChecks.noTunnelWithoutMfa(laptop));
+            results.add(TunnelChecks.totpCodeIsAcceptedOnce(laptop));
+            results.add(TunnelChecks.repeatedWrongCodesLockTheUserOut(laptop));
+            results.add(TunnelChecks.gatewayEndsAnExpiredSessionWithCoreDown(laptop, SegmentedDevice.DEFAULT_LIFETIME));
+
+            // Last, so the chain it verifies holds every event of the checks before it.
             results.add(evidence.auditChain(deployment.work.resolve("evidence-audit")));
 
             EvidenceReport report = EvidenceReport.of("Portcullis compliance evidence",

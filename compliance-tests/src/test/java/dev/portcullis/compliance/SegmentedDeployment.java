@@ -139,7 +139,10 @@ final class SegmentedDeployment implements AutoCloseable {
         net.exec(dmz, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
         net.exec(internet, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
         // Closed UDP ports answer with ICMP port unreachable; unthrottled, a full UDP scan of core takes seconds, not hours.
+        // (net.ipv4.icmp_msgs_per_sec and _burst are per namespace too, and cap every ICMP answer.)
         net.exec(privateZone, "sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0");
+        net.exec(privateZone, "sysctl", "-q", "-w", "net.ipv4.icmp_msgs_per_sec=100000");
+        net.exec(privateZone, "sysctl", "-q", "-w", "net.ipv4.icmp_msgs_burst=100000");
         net.start(services, work.resolve("service.log"), "/usr/bin/python3", "-m", "http.server",
                 Integer.toString(SERVICE_PORT), "--bind", serviceAddress, "--directory", Files.createDirectories(work.resolve("www")).toString());
     }
@@ -352,6 +355,26 @@ final class SegmentedDeployment implements AutoCloseable {
             }
             return connected == components.length;
         });
+    }
+
+    /**
+     * A TLS terminator in the DMZ in front of one of the deployment's listeners, as an operator might
+     * put a load balancer there: {@code socat} with its own self-signed certificate, listening on
+     * {@code bind:port} with the given socat OpenSSL options (e.g. legacy protocol versions, or
+     * {@code verify=0}: no client certificate asked for), passing the bytes on to {@code upstream}.
+     * Only the throwaway deployment has one. Returns its address as {@code host:port}.
+     */
+    String tlsFront(String name, String bind, int port, String upstream, String... openSslOptions) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("front-" + name));
+        net.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString(),
+                "-subj", "/CN=" + name, "-days", "1");
+        String listen = "OPENSSL-LISTEN:" + port + ",bind=" + bind + ",reuseaddr,fork,cert=" + dir.resolve("cert.pem")
+                + ",key=" + dir.resolve("key.pem") + (openSslOptions.length == 0 ? "" : "," + String.join(",", openSslOptions));
+        net.start(dmz, work.resolve("front-" + name + ".log"), "socat", listen, "TCP:" + upstream);
+        EnrollmentDeployment.await("the TLS front " + name + " listening", Duration.ofSeconds(10), () ->
+                net.tryExec(dmz, "bash", "-c", "exec 3<>/dev/tcp/" + bind + "/" + port).exitCode() == 0);
+        return bind + ":" + port;
     }
 
     // ---- users and devices -------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ import java.util.List;
 final class SegmentedDevice implements TunnelTarget {
 
     static final Duration AGENT_TIMEOUT = Duration.ofSeconds(90);
+    /** The session lifetime of a location made without {@code --session-lifetime} (core's default). */
+    static final String DEFAULT_LIFETIME = "8h";
 
     private final SegmentedDeployment deployment;
     private final String user;

@@ -8,6 +8,8 @@ import dev.portcullis.compliance.evidence.Checks;
 import dev.portcullis.compliance.evidence.CommandResult;
 import dev.portcullis.compliance.evidence.ExternalCommand;
 import dev.portcullis.compliance.evidence.HttpAnswer;
+import dev.portcullis.compliance.evidence.NetworkChecks;
+import dev.portcullis.compliance.evidence.Vantage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Each evidence check run the same way against a {@link SegmentedDeployment}: the compliance suite
@@ -36,6 +40,69 @@ final class SegmentedEvidence {
     /** PC-01: core's sockets, read from /proc of its process in the private zone. */
     Check coreSockets() {
         return checks.coreListensOnlyOnItsInternalAdminAddress(deployment.corePid(), "127.0.0.1:" + SegmentedDeployment.ADMIN_PORT);
+    }
+
+    /** The internet zone, where the scans and the public TLS probes run. */
+    Vantage internet() {
+        return Vantage.namespace("internet zone", deployment.internet.name());
+    }
+
+    /** The private zone, core's: the only place the components' control ports are meant to be dialled from. */
+    Vantage privateZone() {
+        return Vantage.namespace("private zone", deployment.privateZone.name());
+    }
+
+    /** PC-07: full TCP and UDP scans of core's address from the internet zone, the edge-proxy's public port as reference. */
+    Check scanFromTheInternet() {
+        return NetworkChecks.coreUnreachableFromTheInternet(internet(), deployment.coreAddress, deployment.dmzPublicAddress,
+                SegmentedDeployment.EDGE_PUBLIC_PORT);
+    }
+
+    /** The TLS listeners of the deployment, each probed from where its clients are. */
+    List<NetworkChecks.TlsListener> tlsListeners() {
+        return List.of(
+                new NetworkChecks.TlsListener("edge-proxy public HTTPS", internet(), deployment.dmzPublicAddress,
+                        SegmentedDeployment.EDGE_PUBLIC_PORT),
+                new NetworkChecks.TlsListener("edge-proxy control (gRPC, mTLS)", privateZone(), deployment.dmzPrivateAddress,
+                        SegmentedDeployment.EDGE_CONTROL_PORT),
+                new NetworkChecks.TlsListener("gateway control (gRPC, mTLS)", privateZone(), deployment.dmzPrivateAddress,
+                        SegmentedDeployment.GATEWAY_CONTROL_PORT));
+    }
+
+    /** PC-04 on every TLS listener. */
+    Check tls() {
+        return NetworkChecks.tlsPolicy(tlsListeners());
+    }
+
+    /** PC-06: the control listeners, probed from the private zone (where core dials them from) with no and with a rogue certificate. */
+    Check controlListeners(Map<String, String> listeners) throws Exception {
+        Path[] rogue = rogueClient(deployment.work.resolve("evidence-rogue-client"));
+        return checks.controlListenersRequireCoresCertificate(privateZone(), listeners, rogue[0], rogue[1]);
+    }
+
+    /** The deployment's two control listeners by name. */
+    Map<String, String> controlListeners() {
+        return Map.of("edge-proxy control", deployment.dmzPrivateAddress + ":" + SegmentedDeployment.EDGE_CONTROL_PORT,
+                "gateway control", deployment.dmzPrivateAddress + ":" + SegmentedDeployment.GATEWAY_CONTROL_PORT);
+    }
+
+    /** PC-12: every socket of core, edge-proxy and gateway (with their children) is accounted for by the listeners given. */
+    Check socketInventory(List<NetworkChecks.TlsListener> probed) {
+        Map<String, List<Long>> processes = new LinkedHashMap<>();
+        processes.put("core", withChildren(deployment.corePid()));
+        processes.put("edge-proxy", withChildren(deployment.edgePid()));
+        processes.put("gateway", withChildren(deployment.gatewayPid()));
+        Set<String> tls = new TreeSet<>();
+        for (NetworkChecks.TlsListener listener : probed) {
+            tls.add(listener.host() + ":" + listener.port());
+        }
+        return checks.everyListeningSocketIsAccountedFor(processes, tls, Set.of(SegmentedDeployment.WIREGUARD_PORT));
+    }
+
+    private static List<Long> withChildren(long pid) {
+        List<Long> pids = new ArrayList<>(List.of(pid));
+        ProcessHandle.of(pid).ifPresent(process -> process.descendants().forEach(child -> pids.add(child.pid())));
+        return pids;
     }
 
     /** An invite redeemed through the edge-proxy from the internet; the answers are kept for the enrollment that follows. */
