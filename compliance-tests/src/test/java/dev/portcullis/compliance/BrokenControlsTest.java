@@ -6,6 +6,7 @@ import dev.portcullis.compliance.evidence.Check;
 import dev.portcullis.compliance.evidence.EvidenceReport;
 import dev.portcullis.compliance.evidence.HttpAnswer;
 import dev.portcullis.compliance.evidence.NetworkChecks;
+import dev.portcullis.compliance.evidence.TunnelChecks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ class BrokenControlsTest {
 
     private static final String USER = "broken-auditee";
     private static final String EMAIL = "broken.auditee@example.com";
+    private static final String DEVICE_USER = "erin";
+    private static final String DEVICE_EMAIL = "erin@example.com";
     private static final int LEGACY_FRONT_PORT = 9443;
     private static final int OPEN_CONTROL_PORT = 7445;
 
@@ -85,6 +88,31 @@ class BrokenControlsTest {
             results.put("the edge-proxy caches a user's e-mail and TOTP secret in its state directory",
                     evidence.edgeHoldsNoUserData(userValues));
 
+            // The tunnel controls, on an enrolled device, each broken and then put right again.
+            SegmentedDevice laptop = SegmentedDevice.enroll(deployment, DEVICE_USER, DEVICE_EMAIL);
+            String admitted = BrokenTunnels.admitWithoutMfa(deployment, laptop);
+            results.put("the device admitted by an admin without MFA (" + admitted + ")", TunnelChecks.noTunnelWithoutMfa(laptop));
+            deployment.admin("peer", "evict", laptop.location(), laptop.deviceKey());
+            assertThat(laptop.gatewayPeers()).as("the hand admission is gone again").doesNotContain(laptop.deviceKey());
+
+            BrokenTunnels.ForgettingSpentCodes forgetting = new BrokenTunnels.ForgettingSpentCodes(deployment, laptop);
+            results.put("the spent TOTP step erased from the database after each accepted code",
+                    TunnelChecks.totpCodeIsAcceptedOnce(forgetting));
+            assertThat(forgetting.erasures()).as("spent steps erased").isPositive();
+
+            BrokenTunnels.WithoutFailureCounts uncounted = new BrokenTunnels.WithoutFailureCounts(deployment, laptop);
+            results.put("core's failure counters deleted after each attempt", TunnelChecks.repeatedWrongCodesLockTheUserOut(uncounted));
+            assertThat(uncounted.erasedRows()).as("failure rows deleted").isPositive();
+
+            BrokenTunnels.IgnoringExpiry ignoring = new BrokenTunnels.IgnoringExpiry(deployment, laptop);
+            try {
+                results.put("the expired peer put back on the gateway's interface by hand while core is down",
+                        TunnelChecks.gatewayEndsAnExpiredSessionWithCoreDown(ignoring, SegmentedDevice.DEFAULT_LIFETIME));
+            } finally {
+                ignoring.stopWatching();
+            }
+            assertThat(ignoring.putBack()).as("times the peer was put back").isNotEmpty();
+
             // PC-05: someone with access to the database edits an audit record.
             long edited = editAuditRecord(deployment);
             results.put("audit record " + edited + " edited in the database", evidence.auditChain(deployment.work.resolve("broken-audit")));
@@ -102,7 +130,8 @@ class BrokenControlsTest {
                     .isEqualTo(Check.Result.FAIL));
             assertThat(results.values().stream().map(Check::id).distinct().toList())
                     .as("every check of the suite was broken once")
-                    .containsExactlyInAnyOrder("PC-01", "PC-02", "PC-03", "PC-04", "PC-05", "PC-06", "PC-07", "PC-12");
+                    .containsExactlyInAnyOrder("PC-01", "PC-02", "PC-03", "PC-04", "PC-05", "PC-06", "PC-07", "PC-08",
+                            "PC-09", "PC-10", "PC-11", "PC-12");
         }
     }
 

@@ -80,6 +80,8 @@ final class SegmentedDeployment implements AutoCloseable {
     private Process edge;
     private Process gateway;
     private int adminRelayPort;
+    private int databasePort;
+    private int databaseRelayPort;
     private AdminHttp adminHttp;
 
     private SegmentedDeployment(Options options) throws IOException {
@@ -228,14 +230,17 @@ final class SegmentedDeployment implements AutoCloseable {
     java.sql.Connection database() throws Exception {
         Path pgdata = coreHome().resolve("pgdata");
         int port = Integer.parseInt(Files.readAllLines(pgdata.resolve("postmaster.pid")).get(3).strip());
-        int local = CoreProcess.freePort();
-        relay("postgres-" + local, "127.0.0.1", port, local);
+        if (port != databasePort) {
+            databaseRelayPort = CoreProcess.freePort();
+            relay("postgres-" + port, "127.0.0.1", port, databaseRelayPort);
+            databasePort = port;
+        }
         String password = Files.readString(coreHome().resolve("db-password"), StandardCharsets.US_ASCII).strip();
         java.sql.SQLException last = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                return java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + local + "/portcullis",
+                return java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + databaseRelayPort + "/portcullis",
                         "postgres", password);
             } catch (java.sql.SQLException e) {
                 last = e; // the relay is not listening yet

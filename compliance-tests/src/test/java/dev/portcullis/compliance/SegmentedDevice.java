@@ -53,6 +53,23 @@ final class SegmentedDevice implements TunnelTarget {
         return new SegmentedDevice(deployment, user, state, enrolled.totpSecret());
     }
 
+    @FunctionalInterface
+    private interface Call<T> {
+        T call() throws Exception;
+    }
+
+    /**
+     * The fixture fails with {@link AssertionError}, as tests do; a check catches exceptions only (an
+     * error is no control's verdict), so a fixture failure reaches the check as an exception.
+     */
+    private static <T> T guarded(String what, Call<T> call) throws Exception {
+        try {
+            return call.call();
+        } catch (AssertionError e) {
+            throw new IllegalStateException(what + ": " + e.getMessage(), e);
+        }
+    }
+
     Path state() {
         return state;
     }
@@ -74,12 +91,12 @@ final class SegmentedDevice implements TunnelTarget {
 
     @Override
     public AgentRun up(String code) throws Exception {
-        return agent(code + "\n", "up", location(), "--code", "-");
+        return guarded("portcullis-agent up", () -> agent(code + "\n", "up", location(), "--code", "-"));
     }
 
     @Override
     public AgentRun down() throws Exception {
-        return agent("", "down", location());
+        return guarded("portcullis-agent down", () -> agent("", "down", location()));
     }
 
     private AgentRun agent(String input, String... arguments) throws Exception {
@@ -103,8 +120,8 @@ final class SegmentedDevice implements TunnelTarget {
     }
 
     @Override
-    public List<String> gatewayPeers() {
-        return deployment.gatewayPeers();
+    public List<String> gatewayPeers() throws Exception {
+        return guarded("the gateway's peers", () -> deployment.gatewayPeers());
     }
 
     @Override
@@ -115,71 +132,89 @@ final class SegmentedDevice implements TunnelTarget {
 
     @Override
     public long handshakeWithTheDeviceKeyAlone() throws Exception {
-        String name = deployment.net.interfaceName("x" + (++thieves));
-        Path key = Files.createTempFile(deployment.work, "stolen", ".key");
-        try {
-            Files.writeString(key, Files.readString(state.resolve("wireguard.key")).strip() + "\n");
-            String gatewayKey = deployment.net.exec(deployment.dmz, "wg", "show", deployment.gatewayInterface, "public-key").strip();
-            deployment.net.exec(deployment.device, "wireguard-go", name);
-            deployment.net.exec(deployment.device, "wg", "set", name, "private-key", key.toString(), "peer", gatewayKey,
-                    "endpoint", deployment.dmzPublicAddress + ":" + SegmentedDeployment.WIREGUARD_PORT,
-                    "allowed-ips", deployment.pool + "," + deployment.serviceAddress + "/32", "persistent-keepalive", "1");
-            deployment.net.exec(deployment.device, "ip", "address", "add", deployment.options.poolPrefix() + ".200/32", "dev", name);
-            deployment.net.exec(deployment.device, "ip", "link", "set", name, "up");
-            deployment.net.tryExec(deployment.device, "ip", "route", "replace", deployment.serviceAddress + "/32", "dev", name);
-            // Bounded: three pings of one second each; WireGuard retries its handshake meanwhile.
-            for (int i = 0; i < 3; i++) {
-                reachesServiceBehindGateway(Duration.ofSeconds(1));
+        return guarded("the thief's WireGuard", () -> {
+            String name = deployment.net.interfaceName("x" + (++thieves));
+            Path key = Files.createTempFile(deployment.work, "stolen", ".key");
+            try {
+                Files.writeString(key, Files.readString(state.resolve("wireguard.key")).strip() + "\n");
+                String gatewayKey = deployment.net.exec(deployment.dmz, "wg", "show", deployment.gatewayInterface, "public-key").strip();
+                deployment.net.exec(deployment.device, "wireguard-go", name);
+                deployment.net.exec(deployment.device, "wg", "set", name, "private-key", key.toString(), "peer", gatewayKey,
+                        "endpoint", deployment.dmzPublicAddress + ":" + SegmentedDeployment.WIREGUARD_PORT,
+                        "allowed-ips", deployment.pool + "," + deployment.serviceAddress + "/32", "persistent-keepalive", "1");
+                deployment.net.exec(deployment.device, "ip", "address", "add", deployment.options.poolPrefix() + ".200/32", "dev", name);
+                deployment.net.exec(deployment.device, "ip", "link", "set", name, "up");
+                deployment.net.tryExec(deployment.device, "ip", "route", "replace", deployment.serviceAddress + "/32", "dev", name);
+                // Bounded: three pings of one second each; WireGuard retries its handshake meanwhile.
+                for (int i = 0; i < 3; i++) {
+                    reachesServiceBehindGateway(Duration.ofSeconds(1));
+                }
+                String[] fields = deployment.net.exec(deployment.device, "wg", "show", name, "latest-handshakes").strip().split("\\s+");
+                return fields.length == 2 ? Long.parseLong(fields[1]) : 0;
+            } finally {
+                Files.deleteIfExists(key);
+                deployment.net.tryExec(deployment.device, "ip", "link", "delete", name);
             }
-            String[] fields = deployment.net.exec(deployment.device, "wg", "show", name, "latest-handshakes").strip().split("\\s+");
-            return fields.length == 2 ? Long.parseLong(fields[1]) : 0;
-        } finally {
-            Files.deleteIfExists(key);
-            deployment.net.tryExec(deployment.device, "ip", "link", "delete", name);
-        }
+        });
     }
 
     @Override
     public List<String> auditActionsAboutUser() throws Exception {
-        List<String> actions = new ArrayList<>();
-        for (JsonNode record : deployment.auditRecords()) {
-            if (record.toString().contains(user)) {
-                actions.add(record.path("action").asText());
+        return guarded("the audit records", () -> {
+            List<String> actions = new ArrayList<>();
+            for (JsonNode record : deployment.auditRecords()) {
+                if (record.toString().contains(user)) {
+                    actions.add(record.path("action").asText());
+                }
             }
-        }
-        return actions;
+            return actions;
+        });
     }
 
     @Override
     public Instant liveSessionNotAfter() throws Exception {
-        AdminHttp.Reply sessions = deployment.adminHttp().get("/api/v1/sessions?user=" + user);
-        assertThat(sessions.status()).as(String.valueOf(sessions.body())).isEqualTo(200);
-        JsonNode list = sessions.body().has("sessions") ? sessions.body().get("sessions") : sessions.body();
-        for (JsonNode session : list) {
-            if (location().equals(session.path("location").asText())) {
-                return Instant.parse(session.path("notAfter").asText());
+        return guarded("the live session", () -> {
+            AdminHttp.Reply sessions = deployment.adminHttp().get("/api/v1/sessions?user=" + user);
+            assertThat(sessions.status()).as(String.valueOf(sessions.body())).isEqualTo(200);
+            JsonNode list = sessions.body().has("sessions") ? sessions.body().get("sessions") : sessions.body();
+            for (JsonNode session : list) {
+                if (location().equals(session.path("location").asText())) {
+                    return Instant.parse(session.path("notAfter").asText());
+                }
             }
-        }
-        throw new AssertionError("no live session of " + user + " at " + location() + ": " + sessions.body());
+            throw new AssertionError("no live session of " + user + " at " + location() + ": " + sessions.body());
+        });
     }
 
     @Override
     public void setSessionLifetime(String lifetime) throws Exception {
-        deployment.adminOk("location", "set", location(), "--session-lifetime", lifetime);
+        guarded("location set --session-lifetime", () -> {
+            deployment.adminOk("location", "set", location(), "--session-lifetime", lifetime);
+            return null;
+        });
     }
 
     @Override
     public void unlockUser() throws Exception {
-        deployment.adminOk("user", "unlock", user);
+        guarded("user unlock", () -> {
+            deployment.adminOk("user", "unlock", user);
+            return null;
+        });
     }
 
     @Override
     public void stopCore() throws Exception {
-        deployment.stopCore();
+        guarded("stopping core", () -> {
+            deployment.stopCore();
+            return null;
+        });
     }
 
     @Override
     public void startCore() throws Exception {
-        deployment.resumeCore();
+        guarded("starting core", () -> {
+            deployment.resumeCore();
+            return null;
+        });
     }
 }
