@@ -8,6 +8,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Core's admin API over HTTP, as an operator's script would use it. */
 final class AdminHttp {
@@ -48,6 +50,29 @@ final class AdminHttp {
     HttpResponse<String> getRaw(String path) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Every record of the audit log ({@code GET /api/v1/audit/records}, JSON lines, page by page from cursor 0). */
+    List<JsonNode> auditRecords() throws IOException, InterruptedException {
+        List<JsonNode> records = new ArrayList<>();
+        long from = 0;
+        for (int page = 0; page < 1_000; page++) {
+            HttpResponse<String> response = getRaw("/api/v1/audit/records?from=" + from);
+            if (response.statusCode() != 200) {
+                throw new AssertionError("GET /api/v1/audit/records: " + response.statusCode() + " " + response.body());
+            }
+            for (String line : response.body().split("\n")) {
+                if (!line.isBlank()) {
+                    records.add(JSON.readTree(line));
+                }
+            }
+            long next = Long.parseLong(response.headers().firstValue("X-Audit-Next-Cursor").orElseThrow());
+            if (next == from) {
+                return records;
+            }
+            from = next;
+        }
+        throw new AssertionError("the audit log did not end after 1,000 pages");
     }
 
     private Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {

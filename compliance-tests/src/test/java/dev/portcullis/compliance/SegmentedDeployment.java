@@ -203,7 +203,7 @@ final class SegmentedDeployment implements AutoCloseable {
         return work.resolve("edge-1");
     }
 
-    Path gatewayState() {
+    private Path gatewayState() {
         return work.resolve("gateway-1");
     }
 
@@ -268,10 +268,6 @@ final class SegmentedDeployment implements AutoCloseable {
             adminHttp = new AdminHttp(adminRelayPort, Files.readString(coreHome().resolve("admin-token")).strip());
         }
         return adminHttp;
-    }
-
-    int adminRelayPort() {
-        return adminRelayPort;
     }
 
     /** {@code bin/portcullis-admin ARGS} against this deployment (through the console relay), whatever its exit code. */
@@ -416,23 +412,7 @@ final class SegmentedDeployment implements AutoCloseable {
 
     /** Every record of the audit log, through the admin API (JSON lines, page by page). */
     List<JsonNode> auditRecords() throws Exception {
-        List<JsonNode> records = new ArrayList<>();
-        long from = 0;
-        for (int page = 0; page < 1_000; page++) {
-            java.net.http.HttpResponse<String> response = adminHttp().getRaw("/api/v1/audit/records?from=" + from);
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            for (String line : response.body().split("\n")) {
-                if (!line.isBlank()) {
-                    records.add(EnrollmentDeployment.JSON.readTree(line));
-                }
-            }
-            long next = Long.parseLong(response.headers().firstValue("X-Audit-Next-Cursor").orElseThrow());
-            if (next == from) {
-                return records;
-            }
-            from = next;
-        }
-        throw new AssertionError("the audit log did not end after 1,000 pages");
+        return adminHttp().auditRecords();
     }
 
     String logTails() {

@@ -70,10 +70,6 @@ final class SegmentedDevice implements TunnelTarget {
         }
     }
 
-    Path state() {
-        return state;
-    }
-
     @Override
     public String location() {
         return SegmentedDeployment.LOCATION;

@@ -86,12 +86,15 @@ final class SegmentedEvidence {
                 "gateway control", deployment.dmzPrivateAddress + ":" + SegmentedDeployment.GATEWAY_CONTROL_PORT);
     }
 
-    /** PC-12: every socket of core, edge-proxy and gateway (with their children) is accounted for by the listeners given. */
+    /**
+     * PC-12: every socket of every process in the private zone and the DMZ (core, its PostgreSQL,
+     * the edge-proxy, the gateway, its wireguard-go; found by network namespace, so a process that
+     * daemonized is not missed) is accounted for by the TLS listeners given, loopback or WireGuard.
+     */
     Check socketInventory(List<NetworkChecks.TlsListener> probed) {
         Map<String, List<Long>> processes = new LinkedHashMap<>();
-        processes.put("core", withChildren(deployment.corePid()));
-        processes.put("edge-proxy", withChildren(deployment.edgePid()));
-        processes.put("gateway", withChildren(deployment.gatewayPid()));
+        processes.put("private zone", pidsIn(deployment.privateZone));
+        processes.put("DMZ", pidsIn(deployment.dmz));
         Set<String> tls = new TreeSet<>();
         for (NetworkChecks.TlsListener listener : probed) {
             tls.add(listener.host() + ":" + listener.port());
@@ -99,9 +102,14 @@ final class SegmentedEvidence {
         return checks.everyListeningSocketIsAccountedFor(processes, tls, Set.of(SegmentedDeployment.WIREGUARD_PORT));
     }
 
-    private static List<Long> withChildren(long pid) {
-        List<Long> pids = new ArrayList<>(List.of(pid));
-        ProcessHandle.of(pid).ifPresent(process -> process.descendants().forEach(child -> pids.add(child.pid())));
+    /** The processes in a namespace ({@code ip netns pids NAME}). */
+    private List<Long> pidsIn(dev.portcullis.gateway.testnet.TestNetwork.Namespace zone) {
+        List<Long> pids = new ArrayList<>();
+        for (String pid : deployment.net.run("ip", "netns", "pids", zone.name()).strip().split("\\s+")) {
+            if (!pid.isEmpty()) {
+                pids.add(Long.parseLong(pid));
+            }
+        }
         return pids;
     }
 

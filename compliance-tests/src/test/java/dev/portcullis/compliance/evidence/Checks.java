@@ -257,12 +257,12 @@ public final class Checks {
     // ---- (g) every listening socket of the deployment is accounted for ---------------------------------
 
     /**
-     * PC-12: every listening TCP socket and bound UDP socket of the deployment's processes (each
-     * component with its child processes: core's PostgreSQL, the gateway's wireguard-go) is one of:
+     * PC-12: every listening TCP socket and bound UDP socket of the deployment's processes (every
+     * process of a zone: core, its PostgreSQL, the edge-proxy, the gateway, its wireguard-go) is one of:
      * loopback only; a TLS listener the TLS check probed ({@code tlsProbed}, as "host:port"); or the
      * WireGuard port ({@code wireGuardUdpPorts}). Anything else is a listener nobody checked, and fails.
      *
-     * @param processes component name → the pids of it and its children
+     * @param processes a zone's (or a component's) name → the pids of its processes
      */
     public Check everyListeningSocketIsAccountedFor(Map<String, List<Long>> processes, java.util.Set<String> tlsProbed,
                                                     java.util.Set<Integer> wireGuardUdpPorts) {
@@ -288,7 +288,7 @@ public final class Checks {
                             verdict = "NOT ACCOUNTED FOR";
                             unaccounted.add(component.getKey() + " (pid " + pid + ") " + socket);
                         }
-                        lines.add("pid " + pid + ": " + socket + " -> " + verdict);
+                        lines.add("pid " + pid + " (" + command(pid) + "): " + socket + " -> " + verdict);
                     }
                 }
                 run.observe("sockets of " + component.getKey() + " (pids " + component.getValue()
@@ -303,6 +303,15 @@ public final class Checks {
             return run.pass(count + " socket(s) of " + processes.keySet() + ": each loopback only, a TLS listener PC-04 probed, or WireGuard");
         } catch (Exception e) {
             return run.error(e);
+        }
+    }
+
+    /** A process's command name ({@code /proc/PID/comm}), or "?" when it has gone. */
+    private static String command(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm"), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "?";
         }
     }
 
