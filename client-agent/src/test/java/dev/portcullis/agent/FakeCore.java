@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.portcullis.agent.api.EnrollmentApi;
 import dev.portcullis.agent.state.DeviceKeys;
@@ -16,14 +14,11 @@ import dev.portcullis.pki.cert.KeyPairs;
 import dev.portcullis.pki.enroll.TrustAnchorPin;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -45,9 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * A fake edge-proxy + core for the tunnel API of SESSION-API.md: a JDK HTTPS server (TLS 1.3,
@@ -98,25 +90,7 @@ final class FakeCore implements AutoCloseable {
     FakeCore() throws Exception {
         KeyPair keyPair = KeyPairs.generate();
         certificate = FakeProxy.selfSigned(keyPair, List.of("localhost"), List.of("127.0.0.1"));
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("core", keyPair.getPrivate(), "fake".toCharArray(), new X509Certificate[] {certificate});
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(store, "fake".toCharArray());
-        SSLContext tls = SSLContext.getInstance("TLSv1.3");
-        tls.init(keys.getKeyManagers(), null, RANDOM);
-        server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
-            @Override
-            public void configure(HttpsParameters parameters) {
-                SSLParameters ssl = tls.getDefaultSSLParameters();
-                ssl.setProtocols(new String[] {"TLSv1.3"});
-                parameters.setSSLParameters(ssl);
-            }
-        });
-        server.createContext("/", this::handle);
-        server.setExecutor(threads);
-        server.start();
+        server = FakeProxy.startHttps(keyPair, certificate, this::handle, threads);
     }
 
     URI origin() {

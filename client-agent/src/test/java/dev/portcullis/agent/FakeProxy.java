@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
@@ -113,14 +114,20 @@ final class FakeProxy implements AutoCloseable {
     FakeProxy(List<String> dnsNames, List<String> addresses) throws Exception {
         KeyPair keyPair = KeyPairs.generate();
         certificate = selfSigned(keyPair, dnsNames, addresses);
+        server = startHttps(keyPair, certificate, this::handle, threads);
+    }
+
+    /** A TLS 1.3-only HTTPS server on a free loopback port, serving {@code certificate}, started. */
+    static HttpsServer startHttps(KeyPair keyPair, X509Certificate certificate, HttpHandler handler, ExecutorService threads)
+            throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
-        store.setKeyEntry("proxy", keyPair.getPrivate(), STORE_PASSWORD, new X509Certificate[] {certificate});
+        store.setKeyEntry("server", keyPair.getPrivate(), STORE_PASSWORD, new X509Certificate[] {certificate});
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keys.init(store, STORE_PASSWORD);
         SSLContext tls = SSLContext.getInstance("TLSv1.3");
         tls.init(keys.getKeyManagers(), null, RANDOM);
-        server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls) {
             @Override
             public void configure(HttpsParameters parameters) {
@@ -129,9 +136,10 @@ final class FakeProxy implements AutoCloseable {
                 parameters.setSSLParameters(ssl);
             }
         });
-        server.createContext("/", this::handle);
+        server.createContext("/", handler);
         server.setExecutor(threads);
         server.start();
+        return server;
     }
 
     URI origin() {
