@@ -126,13 +126,15 @@ final class AgentProcess {
         return new Result(process.exitValue(), text(stdout), text(stderr), secret);
     }
 
-    private static String text(StringBuilder buffer) {
+    /** What a drained stream has given so far. */
+    static String text(StringBuilder buffer) {
         synchronized (buffer) {
             return buffer.toString();
         }
     }
 
-    private static Thread drain(InputStream in, StringBuilder into) {
+    /** Copies a process's stream into {@code into} (guarded by itself) on a daemon thread until it ends. */
+    static Thread drain(InputStream in, StringBuilder into) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[4096];
             try {

@@ -4,6 +4,7 @@ import dev.portcullis.compliance.evidence.CommandResult;
 import dev.portcullis.compliance.evidence.Listener;
 import dev.portcullis.compliance.evidence.LiveDeployment;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -38,6 +39,31 @@ public final class EvidenceTargets implements ParameterResolver {
             listeners.add(new Listener(endpoint.protocol(), endpoint.address(), endpoint.port()));
         }
         return listeners;
+    }
+
+    /** A condition a deadline poll waits for. */
+    @FunctionalInterface
+    public interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** The compliance tests' one deadline poll ({@link EnrollmentDeployment#await}), for the evidence package. */
+    public static void await(String what, Duration timeout, Condition condition) throws Exception {
+        EnrollmentDeployment.await(what, timeout, condition::holds);
+    }
+
+    /**
+     * Waits (bounded) until a stand-in process listens on (or has bound) {@code port}; fails at once
+     * if it exits first, with its {@code log} (null: none) in the message.
+     */
+    public static void awaitListening(Process process, int port, Duration timeout, Path log) throws Exception {
+        await("the stand-in listening on " + port, timeout, () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("the stand-in exited with " + process.exitValue() + " before listening on " + port
+                        + (log == null ? "" : ": " + java.nio.file.Files.readString(log)));
+            }
+            return listening(process.pid()).stream().anyMatch(l -> l.port() == port);
+        });
     }
 
     private record Live(EnrollmentDeployment deployment) implements LiveDeployment {

@@ -1,8 +1,6 @@
 package dev.portcullis.compliance;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +27,8 @@ final class RunningAgent implements AutoCloseable {
     private RunningAgent(Process process, String command) {
         this.process = process;
         this.command = command;
-        this.out = drain(process.getInputStream(), stdout);
-        this.err = drain(process.getErrorStream(), stderr);
+        this.out = AgentProcess.drain(process.getInputStream(), stdout);
+        this.err = AgentProcess.drain(process.getErrorStream(), stderr);
     }
 
     /** Starts the agent in the device's namespace with its state directory. */
@@ -125,27 +123,6 @@ final class RunningAgent implements AutoCloseable {
     }
 
     private static String text(StringBuilder buffer) {
-        synchronized (buffer) {
-            return buffer.toString();
-        }
-    }
-
-    private static Thread drain(InputStream in, StringBuilder into) {
-        Thread thread = new Thread(() -> {
-            byte[] buffer = new byte[4096];
-            try {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    synchronized (into) {
-                        into.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        }, "running-agent-output");
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
+        return AgentProcess.text(buffer);
     }
 }

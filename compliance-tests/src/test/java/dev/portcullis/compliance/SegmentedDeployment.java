@@ -236,18 +236,17 @@ final class SegmentedDeployment implements AutoCloseable {
             databasePort = port;
         }
         String password = Files.readString(coreHome().resolve("db-password"), StandardCharsets.US_ASCII).strip();
-        java.sql.SQLException last = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
+        java.sql.Connection[] opened = new java.sql.Connection[1];
+        EnrollmentDeployment.await("core's database through the relay", Duration.ofSeconds(20), () -> {
             try {
-                return java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + databaseRelayPort + "/portcullis",
+                opened[0] = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + databaseRelayPort + "/portcullis",
                         "postgres", password);
+                return true;
             } catch (java.sql.SQLException e) {
-                last = e; // the relay is not listening yet
-                Thread.sleep(200);
+                return false; // the relay is not listening yet
             }
-        }
-        throw new AssertionError("core's database not reachable through the relay", last);
+        });
+        return opened[0];
     }
 
     private int status(String path) {

@@ -26,8 +26,6 @@ class ChecksCanFailTest {
 
     /** A stand-in process gets this long to open its socket. */
     private static final Duration READY_WITHIN = Duration.ofSeconds(30);
-    /** Between two reads of /proc while waiting; short against READY_WITHIN, long enough not to spin a core. */
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(25);
     private static final String NEUTRAL_404 = "{\"error\":\"This link is not valid any more. Ask your administrator for a new invite.\"}";
 
     private final Checks checks = new Checks(EvidenceTargets::listening);
@@ -226,31 +224,16 @@ class ChecksCanFailTest {
 
     /** Polls the kernel's socket table (no sleeps as synchronization) until the process listens on the port. */
     private static void awaitListening(Process process, int port) throws Exception {
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("the stand-in exited with " + process.exitValue() + " before listening on " + port);
-            }
-            if (EvidenceTargets.listening(process.pid()).stream().anyMatch(l -> l.port() == port)) {
-                return;
-            }
-            Thread.sleep(POLL_INTERVAL.toMillis()); // the interval of a deadline poll, not a wait for readiness
-        }
-        throw new AssertionError("the stand-in did not listen on " + port + " within " + READY_WITHIN);
+        EvidenceTargets.awaitListening(process, port, READY_WITHIN, null);
     }
 
     /** Polls until the child has exec'd (between fork and exec /proc shows the JVM's command line). */
     private static void awaitCommandLine(Process process, String marker) throws Exception {
         Path cmdline = Path.of("/proc", Long.toString(process.pid()), "cmdline");
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (System.nanoTime() < deadline) {
+        EvidenceTargets.await("pid " + process.pid() + " showing '" + marker + "' in its command line", READY_WITHIN, () -> {
             String line = Files.readString(cmdline, java.nio.charset.StandardCharsets.ISO_8859_1).replace('\0', ' ');
-            if (line.startsWith(marker) || line.contains(" " + marker)) {
-                return;
-            }
-            Thread.sleep(POLL_INTERVAL.toMillis()); // the interval of a deadline poll
-        }
-        throw new AssertionError("pid " + process.pid() + " did not show '" + marker + "' in its command line");
+            return line.startsWith(marker) || line.contains(" " + marker);
+        });
     }
 
     /** The python3 executable itself (a pyenv shim would be a parent process with no sockets). */

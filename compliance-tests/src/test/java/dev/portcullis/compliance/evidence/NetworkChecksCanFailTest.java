@@ -29,8 +29,6 @@ class NetworkChecksCanFailTest {
 
     /** A stand-in gets this long to bind its socket. */
     private static final Duration READY_WITHIN = Duration.ofSeconds(30);
-    /** Between two reads of /proc while waiting; short against READY_WITHIN, long enough not to spin a core. */
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(25);
     /** Debian's interpreter (scripts/install-os-packages), not a user's shim: its pid is the listener's. */
     private static final String PYTHON = "/usr/bin/python3";
 
@@ -297,18 +295,7 @@ class NetworkChecksCanFailTest {
      * has bound the port. {@code ip netns exec} execs the command, so the pid is the stand-in's.
      */
     private static void awaitBound(Process process, int port, Path log) throws Exception {
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("the stand-in exited with " + process.exitValue() + " before binding " + port + ": "
-                        + Files.readString(log));
-            }
-            if (EvidenceTargets.listening(process.pid()).stream().anyMatch(l -> l.port() == port)) {
-                return;
-            }
-            Thread.sleep(POLL_INTERVAL.toMillis()); // the interval of a deadline poll, not a wait for readiness
-        }
-        throw new AssertionError("the stand-in did not bind " + port + " within " + READY_WITHIN);
+        EvidenceTargets.awaitListening(process, port, READY_WITHIN, log);
     }
 
     /** Prints how long the check took (the scans' cost is part of what this suite reports). */
